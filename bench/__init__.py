@@ -1,0 +1,1 @@
+"""Benchmarks, run by `make bench`; results are recorded in bench/RESULTS.md."""

@@ -1,0 +1,1 @@
+"""Opsbot: a self-hosted operations assistant for Slack."""

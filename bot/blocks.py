@@ -1,0 +1,164 @@
+"""The one way to build Slack messages, modals and App Home views.
+
+`render("messages/ops_help", **ctx)` renders `templates/messages/ops_help.json.j2`
+and returns the parsed JSON. Every `{{ value }}` in a template is escaped for
+mrkdwn (`&`, `<`, `>`) and for a JSON string, so user text can neither ping
+`@channel` nor forge links nor break the JSON. Trusted mrkdwn (mentions, links
+built here) is wrapped in `Mrkdwn`; whole JSON values use the `json` filter.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+_USER_ID = re.compile(r"^[UWB][A-Z0-9]+$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]+$")
+
+
+class BlockKitError(ValueError):
+    """A rendered template is not valid Block Kit."""
+
+
+class Mrkdwn(str):
+    """Text that is already safe mrkdwn; only JSON-escaped on output."""
+
+
+class JSONValue(str):
+    """A complete JSON value; inserted as it is."""
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Escape the three characters Slack treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _json_string_body(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+def _finalize(value: Any) -> str:
+    if isinstance(value, JSONValue):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, Mrkdwn):
+        return _json_string_body(value)
+    return _json_string_body(escape_mrkdwn(str(value)))
+
+
+def _json(value: Any) -> JSONValue:
+    return JSONValue(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _user(user_id: str | None) -> Mrkdwn:
+    if not user_id:
+        return Mrkdwn("nobody")
+    if not _USER_ID.match(user_id):
+        return Mrkdwn(escape_mrkdwn(user_id))
+    return Mrkdwn(f"<@{user_id}>")
+
+
+def _channel(channel_id: str | None) -> Mrkdwn:
+    if not channel_id or not _CHANNEL_ID.match(channel_id):
+        return Mrkdwn(escape_mrkdwn(channel_id or "no channel"))
+    return Mrkdwn(f"<#{channel_id}>")
+
+
+def _link(url: str | None, label: str) -> Mrkdwn:
+    if not url or not url.startswith(("https://", "http://")):
+        return Mrkdwn(escape_mrkdwn(label))
+    safe_url = escape_mrkdwn(url).replace("|", "%7C")
+    return Mrkdwn(f"<{safe_url}|{escape_mrkdwn(label)}>")
+
+
+def _truncate(text: Any, limit: int) -> str:
+    value = "" if text is None else str(text)
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _local_time(
+    moment: datetime | None, zone: str | ZoneInfo = "UTC", fmt: str = "%Y-%m-%d %H:%M"
+) -> str:
+    if moment is None:
+        return "—"
+    tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
+    return moment.astimezone(tz).strftime(fmt)
+
+
+def _number(value: float | int | None, digits: int = 2) -> str:
+    if value is None:
+        return "—"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        finalize=_finalize,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        autoescape=False,
+    )
+    env.filters.update(
+        json=_json,
+        user=_user,
+        channel=_channel,
+        link=_link,
+        truncate_text=_truncate,
+        local_time=_local_time,
+        number=_number,
+        mrkdwn=lambda text: Mrkdwn(escape_mrkdwn(str(text))),
+    )
+    return env
+
+
+def render(name: str, **context: Any) -> dict[str, Any]:
+    """Render `templates/<name>.json.j2` and check the result as Block Kit."""
+    source = _environment().get_template(f"{name}.json.j2").render(**context)
+    try:
+        payload = json.loads(source)
+    except json.JSONDecodeError as exc:
+        raise BlockKitError(f"{name} rendered invalid JSON: {exc}") from exc
+    validate(payload, name=name)
+    return payload
+
+
+def validate(payload: dict[str, Any], *, name: str = "payload") -> None:
+    """Check a message or view against Block Kit's limits (slack_sdk's models plus block counts)."""
+    try:
+        if "type" in payload:  # a modal or App Home view
+            if len(payload.get("blocks", [])) > MAX_VIEW_BLOCKS:
+                raise BlockKitError(f"{name} has more than {MAX_VIEW_BLOCKS} blocks")
+            View(**payload).to_dict()
+            return
+        blocks = payload.get("blocks", [])
+        if len(blocks) > MAX_MESSAGE_BLOCKS:
+            raise BlockKitError(
+                f"{name} has {len(blocks)} blocks; a message allows {MAX_MESSAGE_BLOCKS}"
+            )
+        if not payload.get("text"):
+            raise BlockKitError(f"{name} has no fallback text")
+        for block in Block.parse_all(blocks):
+            block.to_dict()
+    except BlockKitError:
+        raise
+    except Exception as exc:  # slack_sdk raises several error types for bad blocks
+        raise BlockKitError(f"{name} is not valid Block Kit: {exc}") from exc

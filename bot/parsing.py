@@ -1,0 +1,74 @@
+"""Small building blocks shared by every command grammar.
+
+Slack sends `&`, `<`, `>` typed by users as entities; with `should_escape` on it
+sends users and channels as `<@U…|name>` and `<#C…|name>`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+_USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_CHANNEL_REF = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
+_BARE_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_BARE_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+
+def decode_entities(text: str) -> str:
+    """Turn Slack's `&amp;`, `&lt;`, `&gt;` back into the characters the user typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def command_text(command: dict[str, object]) -> str:
+    """The text of a slash command as the user typed it."""
+    return decode_entities(str(command.get("text") or "")).strip()
+
+
+def parse_user_ref(token: str) -> str | None:
+    """`<@U123|name>`, `<@U123>` or a bare `U123` → `U123`; anything else → None."""
+    match = _USER_REF.match(token)
+    if match:
+        return match.group(1)
+    return token if _BARE_USER_ID.match(token) else None
+
+
+def parse_channel_ref(token: str) -> str | None:
+    """`<#C123|name>`, `<#C123>` or a bare `C123` → `C123`; anything else → None."""
+    match = _CHANNEL_REF.match(token)
+    if match:
+        return match.group(1)
+    return token if _BARE_CHANNEL_ID.match(token) else None
+
+
+@dataclass(frozen=True)
+class Words:
+    """A command's text split into positional words and `key=value` options."""
+
+    positional: list[str]
+    options: dict[str, str]
+
+
+def split_words(text: str) -> list[str]:
+    """Split on whitespace, keeping "quoted phrases" together; unbalanced quotes are kept."""
+    lexer = shlex.shlex(text, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        return list(lexer)
+    except ValueError:
+        return text.split()
+
+
+def split_options(text: str, known: set[str]) -> Words:
+    """Separate `key=value` words whose key is in `known` from the other words."""
+    positional: list[str] = []
+    options: dict[str, str] = {}
+    for word in split_words(text):
+        key, sep, value = word.partition("=")
+        if sep and key.lower() in known:
+            options[key.lower()] = value
+        else:
+            positional.append(word)
+    return Words(positional, options)

@@ -1,0 +1,1 @@
+"""Slack-free use cases. Services take a session, add and flush, and never commit."""

@@ -1,0 +1,88 @@
+"""Workspace-wide settings, cached Slack profiles and once-only keys."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.models import ProcessedKey, SlackUser, TeamSetting
+
+PROFILE_MAX_AGE = timedelta(days=1)
+PROCESSED_KEY_RETENTION = timedelta(days=2)
+
+
+def get_setting(session: Session, *, team_id: str, key: str) -> str | None:
+    """The workspace's value for `key`, or None when it was never set."""
+    return session.scalar(
+        select(TeamSetting.value).where(TeamSetting.team_id == team_id, TeamSetting.key == key)
+    )
+
+
+def set_setting(session: Session, *, team_id: str, key: str, value: str, now: datetime) -> None:
+    """Create or replace one workspace setting."""
+    row = session.scalar(
+        select(TeamSetting).where(TeamSetting.team_id == team_id, TeamSetting.key == key)
+    )
+    if row is None:
+        session.add(TeamSetting(team_id=team_id, key=key, value=value, updated_at=now))
+    else:
+        row.value = value
+        row.updated_at = now
+    session.flush()
+
+
+def claim_key(session: Session, *, team_id: str, key: str, now: datetime) -> bool:
+    """Record `key` as handled. False when it already was (a Slack retry, a double click).
+
+    The unique constraint makes this safe across threads and instances.
+    """
+    try:
+        with session.begin_nested():
+            session.add(ProcessedKey(team_id=team_id, key=key[:255], created_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+def forget_old_keys(session: Session, *, now: datetime) -> int:
+    """Drop keys older than any Slack retry window; returns how many went."""
+    result = session.execute(
+        delete(ProcessedKey).where(ProcessedKey.created_at < now - PROCESSED_KEY_RETENTION)
+    )
+    return result.rowcount or 0
+
+
+def get_profile(session: Session, *, team_id: str, user_id: str) -> SlackUser | None:
+    return session.scalar(
+        select(SlackUser).where(SlackUser.team_id == team_id, SlackUser.user_id == user_id)
+    )
+
+
+def is_fresh(profile: SlackUser | None, *, now: datetime) -> bool:
+    return profile is not None and now - profile.refreshed_at < PROFILE_MAX_AGE
+
+
+def save_profile(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    name: str,
+    tz: str | None,
+    is_admin: bool,
+    now: datetime,
+) -> SlackUser:
+    """Create or refresh the cached copy of a Slack user's profile."""
+    profile = get_profile(session, team_id=team_id, user_id=user_id)
+    if profile is None:
+        profile = SlackUser(team_id=team_id, user_id=user_id)
+        session.add(profile)
+    profile.name = name
+    profile.tz = tz
+    profile.is_admin = is_admin
+    profile.refreshed_at = now
+    session.flush()
+    return profile

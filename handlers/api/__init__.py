@@ -1,0 +1,14 @@
+"""The HTTP API for other systems (KPI ingest). Each feature adds its routes here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from bot.runtime import Runtime
+
+
+def register(web: Flask, runtime: Runtime) -> None:
+    del web, runtime  # features register their routes here as they land

@@ -1,0 +1,99 @@
+"""The one error handler: domain and usage errors become friendly replies to the person
+who caused them; anything else is logged and answered with an apology, never a trace."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import BoltResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot.blocks import render
+from bot.errors import OpsbotError, UsageError
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+    from slack_bolt.context.respond import Respond
+    from slack_sdk import WebClient
+
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def error_message(error: Exception) -> dict[str, Any]:
+    """The reply a user sees for `error`."""
+    if isinstance(error, UsageError):
+        return render("messages/error", message=error.message, usage=error.usage)
+    if isinstance(error, OpsbotError):
+        return render("messages/error", message=error.message, usage=None)
+    if isinstance(error, OperationalError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    ):
+        return render(
+            "messages/error",
+            message="Opsbot's database is temporarily unavailable, so nothing was changed and "
+            "nothing already stored was lost. Please try again in a minute.",
+            usage=None,
+        )
+    return render(
+        "messages/error",
+        message="Something went wrong on Opsbot's side and nothing was changed. "
+        "The error was logged; please try again or tell your Opsbot admin.",
+        usage=None,
+    )
+
+
+def register(app: App, runtime: Runtime) -> None:
+    del runtime
+
+    @app.error
+    def handle_error(
+        error: Exception,
+        body: dict[str, Any],
+        response: BoltResponse | None,
+        respond: Respond | None,
+        client: WebClient,
+    ) -> BoltResponse | None:
+        if not isinstance(error, OpsbotError):
+            log.error("unhandled error in a listener", exc_info=error)
+        message = error_message(error)
+        if body.get("type") == "view_submission" and response is not None:
+            view = render("views/error", text=message["text"])
+            return _json_response({"response_action": "push", "view": view})
+        if body.get("command") and response is not None:
+            return _json_response({"response_type": "ephemeral", **message})
+        if respond is not None:
+            respond(response_type="ephemeral", replace_original=False, **message)
+            return None
+        _reply_privately(client, body, message)
+        return None
+
+
+def _json_response(payload: dict[str, Any]) -> BoltResponse:
+    return BoltResponse(
+        status=200,
+        body=json.dumps(payload),
+        headers={"content-type": "application/json;charset=utf-8"},
+    )
+
+
+def _reply_privately(client: WebClient, body: dict[str, Any], message: dict[str, Any]) -> None:
+    event = body.get("event") or {}
+    user = (body.get("user") or {}).get("id") or body.get("user_id") or event.get("user")
+    channel = (
+        (body.get("channel") or {}).get("id") or body.get("channel_id") or event.get("channel")
+    )
+    if not user:
+        return
+    try:
+        if event.get("channel_type") == "im" and channel:
+            client.chat_postMessage(channel=channel, **message)
+        elif channel:
+            client.chat_postEphemeral(channel=channel, user=user, **message)
+        else:
+            client.chat_postMessage(channel=user, **message)
+    except Exception:
+        log.exception("could not tell %s about an error", user)

@@ -1,0 +1,39 @@
+"""Global middleware: Slack retries of an event that was already handled are dropped here."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import BoltResponse
+
+from bot.services import workspace
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from slack_bolt import App, BoltRequest
+
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.middleware
+    def drop_repeated_events(
+        request: BoltRequest, body: dict[str, Any], next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        event_id = body.get("event_id")
+        if body.get("type") != "event_callback" or not event_id:
+            return next()
+        team_id = body.get("team_id") or ""
+        with runtime.db.session() as session:
+            first_time = workspace.claim_key(
+                session, team_id=team_id, key=f"event:{event_id}", now=runtime.clock.now()
+            )
+        if first_time:
+            return next()
+        retry = request.headers.get("x-slack-retry-num", ["?"])[0]
+        log.info("dropping repeated delivery %s of event %s", retry, event_id)
+        return BoltResponse(status=200, body="")

@@ -1,0 +1,14 @@
+"""Views listeners, one module per feature."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.runtime import Runtime
+
+
+def register(app: App, runtime: Runtime) -> None:
+    del app, runtime  # features register their listeners here as they land

@@ -1,0 +1,164 @@
+"""`opsbot serve` as a real process: health check, signature refusal, /ops help, SIGTERM;
+and `opsbot run` / settings errors explained in a sentence."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+from bot.config import load_settings
+from bot.runtime import build_runtime
+from bot.standin.driver import sign
+from bot.standin.server import FakeSlack
+from bot.web import create_web_app
+
+OPSBOT = str(Path(sys.executable).with_name("opsbot"))
+SECRET = "serve-secret"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _env(**values: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "OPSBOT_", "DATABASE_URL"))
+    }
+    env.update(values)
+    return env
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_serve_health_signatures_help_and_sigterm(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [OPSBOT, "serve", "--port", str(port), "--workers", "1", "--threads", "4"],
+        cwd=tmp_path,
+        env=_env(
+            SLACK_BOT_TOKEN="xoxb-serve",
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=fake_slack.api_url,
+            DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}",
+        ),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        status = None
+        while time.monotonic() < deadline and status != 200:
+            try:
+                status = _get(base + "/healthz")
+            except OSError:
+                time.sleep(0.1)
+        assert status == 200
+
+        body = urlencode(
+            {
+                "command": "/ops",
+                "text": "help",
+                "user_id": "UMARIA",
+                "team_id": "T0001",
+                "channel_id": "C1",
+                "response_url": fake_slack.url + "respond/1",
+                "trigger_id": "t",
+            }
+        ).encode()
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        now = str(int(time.time()))
+        unsigned = _post(base + "/slack/events", body, form)
+        stale_ts = str(int(time.time()) - 600)
+        stale = _post(
+            base + "/slack/events",
+            body,
+            {
+                **form,
+                "X-Slack-Request-Timestamp": stale_ts,
+                "X-Slack-Signature": sign(SECRET, stale_ts, body),
+            },
+        )
+        good = _post(
+            base + "/slack/events",
+            body,
+            {
+                **form,
+                "X-Slack-Request-Timestamp": now,
+                "X-Slack-Signature": sign(SECRET, now, body),
+            },
+        )
+        assert unsigned[0] == 401
+        assert stale[0] == 401
+        assert good[0] == 200
+        assert b"/escalate" in good[1] and b"/huddle" in good[1]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=40)
+    assert code == 0
+
+
+def test_healthz_is_503_when_the_database_is_unreachable(fake_slack: FakeSlack) -> None:
+    settings = load_settings(
+        _env_file=None,
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        slack_api_url=fake_slack.api_url,
+        database_url="postgresql://postgres@127.0.0.1:9/nowhere",
+    )
+    runtime = build_runtime(settings)
+    try:
+        answer = create_web_app(runtime).test_client().get("/healthz")
+        assert answer.status_code == 503
+        assert answer.json == {"status": "unavailable", "database": "unreachable"}
+    finally:
+        runtime.close()
+
+
+def test_run_without_credentials_explains_what_to_set(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [OPSBOT, "run"], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN" in result.stderr and "SLACK_SIGNING_SECRET" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_setting_is_one_sentence_naming_it(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [OPSBOT, "migrate"],
+        cwd=tmp_path,
+        env=_env(OPSBOT_TIMEZONE="Mars/Olympus"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "OPSBOT_TIMEZONE is invalid: must be an IANA timezone such as Europe/Berlin."
+    )
