@@ -27,7 +27,7 @@ def run_console(
     stdout: TextIO = sys.stdout,
 ) -> int:
     """Run the console until `:quit` or the end of the input; returns the exit status."""
-    directory = directory or Path.cwd()
+    directory = directory or Path()
     output_dir = directory / "console-output"
     _log_to_file(output_dir / LOG_FILE, settings.opsbot_log_level)
     # Imported only now: importing Alembic logs, and logs belong in the file, not the terminal.
@@ -65,8 +65,12 @@ def run_console(
     try:
         session = ConsoleSession(workspace, ask=ask, write=write)
         write(_banner(session, demo=demo, output_dir=output_dir))
-        while (line := ask(session.prompt)) is not None and session.handle(line):
-            pass
+        while (line := ask(session.prompt)) is not None:
+            try:
+                if not session.handle(line):
+                    break
+            except KeyboardInterrupt:
+                write("(interrupted)")
     finally:
         workspace.close()
     return 0
