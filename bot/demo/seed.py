@@ -3,11 +3,12 @@ profiles in the database, then each feature's demo data (`opsbot console --demo`
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from random import Random
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
 
 from bot.demo import CHANNELS, DEMO_TEAM, PEOPLE
 from bot.services import workspace
@@ -19,8 +20,12 @@ if TYPE_CHECKING:
 DEMO_TIMEZONE = "America/Chicago"
 DEMO_MORNING = time(7, 30)
 
-FeatureSeed = Callable[..., None]
-"""`seed(session, *, team_id, now, rng) -> None`: one feature's demo history, added and flushed."""
+
+class FeatureSeed(Protocol):
+    """One feature's demo history (`bot/demo/<feature>.py`'s `seed`): adds and flushes."""
+
+    def __call__(self, session: Session, *, team_id: str, now: datetime, rng: Random) -> None: ...
+
 
 # Each feature's `bot/demo/<feature>.py` `seed` function, run in this order.
 FEATURE_SEEDS: list[FeatureSeed] = []
