@@ -17,6 +17,11 @@ NO_CREDENTIALS = (
     "or in .env, as described in the README's 'Create the Slack app' section."
 )
 
+NO_CREDENTIALS_DEMO = (
+    "No Slack credentials found, so Opsbot starts its local demo workspace "
+    "(see 'Create the Slack app' in the README to connect it to Slack)."
+)
+
 Handler = Callable[[argparse.Namespace, Settings], int]
 
 
@@ -39,10 +44,11 @@ def _require(settings: Settings, *names: str) -> None:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    _require(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    # Imported after the check: importing Alembic logs, which would bury the one-line reason.
     from bot.migrate import upgrade
     from bot.server import serve
 
-    _require(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     upgrade(settings.database_url)
     serve(settings, host=args.host, port=args.port, workers=args.workers, threads=args.threads)
     return 0
@@ -54,8 +60,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         and not settings.slack_signing_secret
         and not settings.slack_app_token
     ):
-        print(NO_CREDENTIALS, file=sys.stderr)
-        return 2
+        print(NO_CREDENTIALS_DEMO, flush=True)
+        return _console(settings, demo=True, database_url=None)
     if settings.slack_app_token:
         _require(settings, "SLACK_BOT_TOKEN")
         return _run_socket_mode(settings)
@@ -87,6 +93,16 @@ def _run_socket_mode(settings: Settings) -> int:
     return 0
 
 
+def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
+    return _console(settings, demo=args.demo, database_url=args.database)
+
+
+def _console(settings: Settings, *, demo: bool, database_url: str | None) -> int:
+    from bot.console.repl import run_console
+
+    return run_console(settings, demo=demo, database_url=database_url)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="opsbot", description="Opsbot, the operations assistant for Slack."
@@ -107,6 +123,17 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
         sub.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
         sub.set_defaults(handler=handler)
+
+    console = commands.add_parser(
+        "console", help="try Opsbot in the terminal against a local stand-in for Slack"
+    )
+    console.add_argument(
+        "--demo", action="store_true", help="a fresh database seeded with a demo operation"
+    )
+    console.add_argument(
+        "--database", metavar="URL", help="database URL (default: console.db in this directory)"
+    )
+    console.set_defaults(handler=cmd_console)
     return parser
 
 

@@ -57,8 +57,16 @@ def make_client(settings: Settings) -> WebClient:
     )
 
 
-def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
-    """Wire everything together. The Bolt app calls auth.test here, as Bolt does."""
+def build_runtime(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    executor: ThreadPoolExecutor | None = None,
+) -> Runtime:
+    """Wire everything together. The Bolt app calls auth.test here, as Bolt does.
+
+    `executor` runs Bolt's listeners; the console passes one that can tell when
+    the app's background work is done."""
     from bot.jobs import register_jobs
     from handlers import register_all
 
@@ -66,7 +74,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     db = Database(settings.database_url)
     scheduler = Scheduler(db=db, clock=clock, tick_seconds=settings.opsbot_tick_seconds)
     client = make_client(settings)
-    executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener")
+    executor = executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener")
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret or "",

@@ -140,13 +140,41 @@ def test_healthz_is_503_when_the_database_is_unreachable(fake_slack: FakeSlack) 
         runtime.close()
 
 
-def test_run_without_credentials_explains_what_to_set(tmp_path: Path) -> None:
+def test_run_without_credentials_starts_the_demo_console(tmp_path: Path) -> None:
     result = subprocess.run(
-        [OPSBOT, "run"], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=60
+        [OPSBOT, "run"],
+        cwd=tmp_path,
+        env=_env(),
+        input="/ops help\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    assert result.returncode == 2
-    assert "SLACK_BOT_TOKEN" in result.stderr and "SLACK_SIGNING_SECRET" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert result.returncode == 0, result.stderr
+    first_line, rest = result.stdout.split("\n", 1)
+    assert first_line == (
+        "No Slack credentials found, so Opsbot starts its local demo workspace "
+        "(see 'Create the Slack app' in the README to connect it to Slack)."
+    )
+    assert "Opsbot console:" in rest
+    assert "@maria #general> /ops help" in rest and "/escalate" in rest
+    assert (tmp_path / "console.db").exists()
+
+
+def test_run_with_partial_or_invalid_credentials_explains_what_to_set(tmp_path: Path) -> None:
+    for env, named in (
+        (_env(SLACK_BOT_TOKEN="xoxb-only-a-token"), "SLACK_SIGNING_SECRET is not set"),
+        (_env(SLACK_SIGNING_SECRET="only-a-secret"), "SLACK_BOT_TOKEN is not set"),
+        (_env(SLACK_BOT_TOKEN="not-a-token"), "SLACK_BOT_TOKEN is invalid"),
+    ):
+        result = subprocess.run(
+            [OPSBOT, "run"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 2
+        assert result.stderr.startswith(named)
+        assert result.stderr.strip().count("\n") == 0
+        assert "Traceback" not in result.stderr
+        assert result.stdout == ""
 
 
 def test_invalid_setting_is_one_sentence_naming_it(tmp_path: Path) -> None:

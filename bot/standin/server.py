@@ -27,6 +27,7 @@ class ApiCall:
     method: str
     params: dict[str, Any]
     status: int = 200
+    answer: dict[str, Any] | None = None
 
     def __getitem__(self, key: str) -> Any:
         return self.params[key]
@@ -402,7 +403,8 @@ class FakeSlack:
                     auth = self.headers.get("Authorization", "")
                     token = auth.removeprefix("Bearer ").strip() or params.get("token")
                     answer = fake.handle(method, params, token)
-                fake._record(ApiCall(method, params, status=200 if answer.get("ok") else 400))
+                status = 200 if answer.get("ok") else 400
+                fake._record(ApiCall(method, params, status=status, answer=answer))
                 self._answer(200, json.dumps(answer).encode(), "application/json")
 
             def _answer(

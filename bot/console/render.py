@@ -1,0 +1,368 @@
+"""What Slack would show, as terminal text.
+
+Replies, channel posts, DMs, thread replies, updates, modals, Home tabs and uploaded
+files become readable lines; every button and select in them gets a number so that
+`:click N` can press it. Slack's mrkdwn entities are turned back into what a person
+sees: `&lt;` becomes `<`, `<@U…>` becomes `@handle`, `<#C…>` becomes `#name`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.standin.server import ApiCall, FakeSlack
+
+INDENT = "  "
+THREAD_INDENT = "    │ "
+DIVIDER = "─" * 40
+CLICKABLE = frozenset(
+    {
+        "button",
+        "static_select",
+        "external_select",
+        "overflow",
+        "users_select",
+        "conversations_select",
+        "channels_select",
+        "datepicker",
+        "timepicker",
+        "radio_buttons",
+        "checkboxes",
+    }
+)
+_ENTITY = re.compile(r"<([^<>\n]+)>")
+
+
+@dataclass(frozen=True)
+class Control:
+    """A numbered button or select, and where it was shown (a message or a view)."""
+
+    number: int
+    element: dict[str, Any]
+    block_id: str
+    channel: str | None = None
+    message: dict[str, Any] | None = None
+    view: dict[str, Any] | None = None
+
+
+@dataclass
+class Screen:
+    """What one input (or one clock step) made appear."""
+
+    lines: list[str] = field(default_factory=list)
+    controls: list[Control] = field(default_factory=list)
+    modals: list[dict[str, Any]] = field(default_factory=list)
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass(frozen=True)
+class _Where:
+    channel: str | None = None
+    message: dict[str, Any] | None = None
+    view: dict[str, Any] | None = None
+    numbered: bool = True
+
+
+def _as_blocks(value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return json.loads(value)
+    return list(value)
+
+
+def _as_view(value: Any) -> dict[str, Any]:
+    return json.loads(value) if isinstance(value, str) else dict(value or {})
+
+
+def _answered_view(call: ApiCall) -> dict[str, Any]:
+    """The view as Slack stored it (with its id), or as the app sent it."""
+    return dict((call.answer or {}).get("view") or _as_view(call.get("view")))
+
+
+def plain(element: dict[str, Any] | None) -> str:
+    """The text of a text object (plain_text or mrkdwn), without formatting."""
+    return str((element or {}).get("text") or "")
+
+
+class Renderer:
+    """Turns the stand-in's recorded Web API calls and the app's ack replies into a Screen."""
+
+    def __init__(self, slack: FakeSlack, *, output_dir: Path) -> None:
+        self.slack = slack
+        self.output_dir = output_dir
+
+    # -- names ---------------------------------------------------------------
+    def user(self, user_id: str, label: str = "") -> str:
+        known = self.slack.state.users.get(user_id)
+        return "@" + (known["name"] if known else label or user_id)
+
+    def channel(self, channel_id: str | None, label: str = "") -> str:
+        if not channel_id:
+            return "#unknown"
+        if channel_id.startswith("D"):
+            return "DM with " + self.user("U" + channel_id[1:])
+        known = self.slack.state.channels.get(channel_id)
+        return "#" + (known["name"] if known else label or channel_id)
+
+    def display(self, text: str) -> str:
+        """mrkdwn as a person reads it: mentions by name, links with their address."""
+
+        def entity(match: re.Match[str]) -> str:
+            target, _, label = match.group(1).partition("|")
+            if target.startswith("@"):
+                return self.user(target[1:], label)
+            if target.startswith("#"):
+                return self.channel(target[1:], label)
+            if target.startswith("!subteam^"):
+                return label or "@group"
+            if target.startswith("!date^"):
+                return label
+            if target.startswith("!"):
+                return "@" + target[1:]
+            return f"{label} ({target})" if label and label != target else target
+
+        replaced = _ENTITY.sub(entity, text)
+        return replaced.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+    # -- what happened ---------------------------------------------------------
+    def reply(
+        self, screen: Screen, payload: dict[str, Any], *, channel: str | None, viewer: str
+    ) -> None:
+        """The message in an ack (or a response_url post): only the caller sees it unless
+        it is `in_channel`."""
+        if payload.get("delete_original"):
+            screen.lines.append(f"▸ {self.channel(channel)} · the message was deleted")
+            return
+        if not (payload.get("text") or payload.get("blocks")):
+            return
+        if payload.get("response_type") == "in_channel":
+            title = f"{self.channel(channel)} · {self.user(viewer)} (visible to everyone)"
+        else:
+            title = "Only visible to you"
+        if payload.get("replace_original"):
+            title += " · replaces the message"
+        self._message(screen, title, payload, _Where(channel=channel))
+
+    def call(self, screen: Screen, call: ApiCall, *, viewer: str, channel: str | None) -> None:
+        """One Web API call the app made, as the person at the console would notice it."""
+        method = call.method
+        if method == "chat.postMessage":
+            self._posted(screen, call)
+        elif method == "chat.postEphemeral":
+            who = "you" if call.get("user") == viewer else self.user(str(call.get("user")))
+            where = _Where(channel=str(call.get("channel")))
+            self._message(
+                screen, f"{self.channel(where.channel)} · only visible to {who}", call.params, where
+            )
+        elif method == "chat.update":
+            where = _Where(
+                channel=str(call.get("channel")),
+                message=self._stored(str(call.get("channel")), str(call.get("ts"))),
+            )
+            self._message(screen, f"{self.channel(where.channel)} · updated", call.params, where)
+        elif method == "chat.delete":
+            screen.lines.append(f"▸ {self.channel(str(call.get('channel')))} · a message deleted")
+        elif method == "response_url":
+            self.reply(screen, call.params, channel=channel, viewer=viewer)
+        elif method in ("views.open", "views.push", "views.update"):
+            self._modal_or_home(screen, _answered_view(call), viewer=viewer)
+        elif method == "views.publish":
+            view = _answered_view(call)
+            screen.lines.append(f"▸ Home tab of {self.user(str(call.get('user_id')))}")
+            self._blocks(screen, _as_blocks(view.get("blocks")), _Where(view=view), INDENT)
+        elif method == "files.completeUploadExternal":
+            self._files(screen, call)
+        elif method == "reactions.add":
+            screen.lines.append(
+                f"▸ {self.channel(str(call.get('channel')))} · Opsbot reacted :{call.get('name')}:"
+            )
+
+    def modal(self, screen: Screen, view: dict[str, Any]) -> None:
+        """A modal's title and its read-only blocks (its inputs are asked one by one)."""
+        screen.lines.append(f"▸ Modal “{plain(view.get('title'))}”")
+        shown = [b for b in _as_blocks(view.get("blocks")) if b.get("type") != "input"]
+        self._blocks(screen, shown, _Where(numbered=False), INDENT)
+
+    def _modal_or_home(self, screen: Screen, view: dict[str, Any], *, viewer: str) -> None:
+        if view.get("type") == "home":
+            screen.lines.append(f"▸ Home tab of {self.user(viewer)}")
+            self._blocks(screen, _as_blocks(view.get("blocks")), _Where(view=view), INDENT)
+            return
+        screen.modals.append(view)
+
+    def _posted(self, screen: Screen, call: ApiCall) -> None:
+        answer = call.answer or {}
+        channel = str(answer.get("channel") or call.get("channel"))
+        thread_ts = call.get("thread_ts")
+        where = _Where(channel=channel, message=answer.get("message"))
+        if channel.startswith("D"):
+            title = "DM to " + self.user("U" + channel[1:])
+        else:
+            title = self.channel(channel)
+        if not thread_ts:
+            self._message(screen, title, call.params, where)
+            return
+        parent = self._stored(channel, str(thread_ts))
+        excerpt = self.display(str((parent or {}).get("text") or "")).split("\n")[0]
+        if len(excerpt) > 60:
+            excerpt = excerpt[:59] + "…"
+        self._message(
+            screen, f"{title} · reply in thread “{excerpt}”", call.params, where, THREAD_INDENT
+        )
+
+    def _files(self, screen: Screen, call: ApiCall) -> None:
+        channel = str(call.get("channel_id") or "")
+        comment = call.get("initial_comment")
+        for entry in _as_blocks(call.get("files")):
+            upload = self.slack.state.uploads.get(entry.get("id"), {})
+            name = Path(str(upload.get("filename") or "file")).stem or "file"
+            path = self.output_dir / f"{entry.get('id')}-{_safe(name)}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(self.slack.upload_bytes(entry["id"]))
+            title = entry.get("title") or upload.get("filename") or "file"
+            screen.lines.append(f"▸ {self.channel(channel)} · file “{title}” saved to {path}")
+            if comment:
+                screen.lines.extend(INDENT + line for line in self.display(comment).split("\n"))
+
+    def _stored(self, channel: str, ts: str) -> dict[str, Any] | None:
+        for message in self.slack.messages_in(channel):
+            if message["ts"] == ts:
+                return message
+        return None
+
+    # -- Block Kit -------------------------------------------------------------
+    def _message(
+        self,
+        screen: Screen,
+        title: str,
+        payload: dict[str, Any],
+        where: _Where,
+        indent: str = INDENT,
+    ) -> None:
+        screen.lines.append(f"▸ {title}")
+        blocks = _as_blocks(payload.get("blocks"))
+        if blocks:
+            self._blocks(screen, blocks, where, indent)
+        else:
+            self._text(screen, str(payload.get("text") or ""), indent)
+
+    def _text(self, screen: Screen, text: str, indent: str) -> None:
+        screen.lines.extend(indent + line for line in self.display(text).split("\n"))
+
+    def _blocks(
+        self, screen: Screen, blocks: list[dict[str, Any]], where: _Where, indent: str
+    ) -> None:
+        for block in blocks:
+            kind = block.get("type")
+            if kind == "header":
+                title = self.display(plain(block.get("text")))
+                screen.lines += [indent + title, indent + "═" * len(title)]
+            elif kind == "section":
+                self._section(screen, block, where, indent)
+            elif kind == "divider":
+                screen.lines.append(indent + DIVIDER)
+            elif kind == "context":
+                parts = [self._context_part(e) for e in block.get("elements", [])]
+                self._text(screen, "  ·  ".join(parts), indent + "  ")
+            elif kind == "image":
+                screen.lines.append(indent + self._image(block))
+            elif kind == "actions":
+                labels = [self._control(screen, e, block, where) for e in block.get("elements", [])]
+                screen.lines.append(indent + "  ".join(labels))
+            elif kind == "rich_text":
+                self._text(screen, "".join(_rich_text(block)), indent)
+            elif kind == "input":
+                label = plain(block.get("label"))
+                screen.lines.append(indent + f"[input: {label}]")
+
+    def _section(self, screen: Screen, block: dict[str, Any], where: _Where, indent: str) -> None:
+        if block.get("text"):
+            self._text(screen, plain(block["text"]), indent)
+        for item in block.get("fields", []):
+            self._text(screen, "• " + " ".join(plain(item).split("\n")), indent)
+        accessory = block.get("accessory")
+        if accessory and accessory.get("type") == "image":
+            screen.lines.append(indent + self._image(accessory))
+        elif accessory:
+            screen.lines.append(indent + self._control(screen, accessory, block, where))
+
+    def _context_part(self, element: dict[str, Any]) -> str:
+        if element.get("type") == "image":
+            return f"[image: {element.get('alt_text', '')}]"
+        return plain(element)
+
+    def _image(self, element: dict[str, Any]) -> str:
+        title = plain(element.get("title"))
+        alt = element.get("alt_text", "")
+        url = element.get("image_url") or (element.get("slack_file") or {}).get("url", "")
+        return f"[image: {title or alt}] {url}".rstrip()
+
+    def _control(
+        self, screen: Screen, element: dict[str, Any], block: dict[str, Any], where: _Where
+    ) -> str:
+        label = self._control_label(element)
+        if not where.numbered or element.get("type") not in CLICKABLE:
+            return f"[{label}]"
+        control = Control(
+            number=len(screen.controls) + 1,
+            element=element,
+            block_id=str(block.get("block_id") or "actions"),
+            channel=where.channel,
+            message=where.message,
+            view=where.view,
+        )
+        screen.controls.append(control)
+        return f"[{control.number} {label}]"
+
+    def _control_label(self, element: dict[str, Any]) -> str:
+        kind = element.get("type")
+        if kind == "button":
+            return self.display(plain(element.get("text")))
+        if kind == "overflow":
+            return "⋯"
+        if kind == "datepicker":
+            return f"{element.get('initial_date') or plain(element.get('placeholder'))} ▾"
+        if kind == "users_select" and element.get("initial_user"):
+            return self.user(element["initial_user"]) + " ▾"
+        chosen = element.get("initial_option")
+        text = plain(chosen.get("text")) if chosen else plain(element.get("placeholder"))
+        return f"{text or 'Choose'} ▾"
+
+
+def options_of(element: dict[str, Any]) -> list[dict[str, Any]]:
+    """A select's options, flattening option groups."""
+    options = list(element.get("options") or [])
+    for group in element.get("option_groups") or []:
+        options.extend(group.get("options") or [])
+    return options
+
+
+def _rich_text(node: Any) -> list[str]:
+    if isinstance(node, list):
+        return [text for item in node for text in _rich_text(item)]
+    if not isinstance(node, dict):
+        return []
+    kind = node.get("type")
+    if kind == "text":
+        return [str(node.get("text", ""))]
+    if kind == "user":
+        return [f"<@{node.get('user_id')}>"]
+    if kind == "channel":
+        return [f"<#{node.get('channel_id')}>"]
+    if kind == "link":
+        return [str(node.get("text") or node.get("url") or "")]
+    if kind == "emoji":
+        return [f":{node.get('name')}:"]
+    found = _rich_text(node.get("elements", []))
+    return [*found, "\n"] if kind in ("rich_text_section", "rich_text_preformatted") else found
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "file"

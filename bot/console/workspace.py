@@ -1,0 +1,178 @@
+"""The console's Slack: the real Bolt app and scheduler, wired to the in-process stand-in.
+
+Requests are signed by the driver with a signing secret made up for this run and
+handed to Bolt as bytes, so Bolt verifies them exactly as it verifies Slack's.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from random import Random
+from typing import Any
+
+from slack_bolt.request import BoltRequest
+from sqlalchemy import select
+
+from bot.clock import ManualClock, SystemClock
+from bot.config import Settings, load_settings
+from bot.db import Base
+from bot.demo import DEMO_TEAM
+from bot.demo.seed import DEMO_TIMEZONE, demo_morning, populate_standin, seed_demo
+from bot.migrate import upgrade
+from bot.runtime import Runtime, build_runtime
+from bot.standin.driver import SlackDriver
+from bot.standin.server import ApiCall, FakeSlack
+
+DEFAULT_DATABASE_FILE = "console.db"
+DEMO_RANDOM_SEED = 20260302
+STANDIN_TOKEN = "xoxb-console-standin"
+SETTLE_TIMEOUT_SECONDS = 60.0
+
+
+class ConsoleError(Exception):
+    """The console cannot start; the message is one sentence saying why."""
+
+
+class TrackedExecutor(ThreadPoolExecutor):
+    """Runs Bolt's listeners and can wait until none is queued or running, so the console
+    prints what the app did only once it has finished doing it."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=16, thread_name_prefix="listener")
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._idle:
+            self._pending += 1
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._finished()
+            raise
+        future.add_done_callback(lambda _future: self._finished())
+        return future
+
+    def _finished(self) -> None:
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = SETTLE_TIMEOUT_SECONDS) -> bool:
+        """Block until no listener work is left; False if it is still busy after `timeout`."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+
+@dataclass
+class ConsoleWorkspace:
+    slack: FakeSlack
+    runtime: Runtime
+    driver: SlackDriver
+    clock: ManualClock
+    executor: TrackedExecutor
+    output_dir: Path
+
+    def settle(self) -> None:
+        """Wait for Bolt's background listener work to finish."""
+        self.executor.wait_idle()
+
+    def tick(self) -> None:
+        """Let the scheduler do what is due now, and wait for its effects."""
+        self.runtime.scheduler.tick()
+        self.settle()
+
+    def calls_since(self, mark: int) -> list[ApiCall]:
+        """Successful Web API calls the app made after the `mark`-th recorded call."""
+        return [call for call in self.slack.calls[mark:] if call.status == 200]
+
+    def call_count(self) -> int:
+        return len(self.slack.calls)
+
+    def close(self) -> None:
+        self.runtime.close()
+        self.slack.stop()
+
+
+def default_database_url(directory: Path) -> str:
+    return f"sqlite:///{directory / DEFAULT_DATABASE_FILE}"
+
+
+def open_workspace(
+    settings: Settings,
+    *,
+    directory: Path,
+    database_url: str | None = None,
+    demo: bool = False,
+    start: datetime | None = None,
+) -> ConsoleWorkspace:
+    """Migrate the database, start the stand-in with the demo people and channels, build the
+    real app against it and, for `demo`, seed a fresh database and set a Monday morning."""
+    if demo and database_url is None:
+        _remove_sqlite_file(directory / DEFAULT_DATABASE_FILE)
+    slack = FakeSlack(team_id=DEMO_TEAM).start()
+    overrides: dict[str, Any] = {
+        "slack_bot_token": STANDIN_TOKEN,
+        "slack_signing_secret": secrets.token_urlsafe(24),
+        "slack_app_token": None,
+        "slack_api_url": slack.api_url,
+        "database_url": database_url or default_database_url(directory),
+    }
+    if demo:
+        overrides["opsbot_timezone"] = DEMO_TIMEZONE
+    console_settings = load_settings(**{**settings.model_dump(), **overrides, "_env_file": None})
+    upgrade(console_settings.database_url)
+    now = SystemClock().now()
+    clock = ManualClock(start or (demo_morning(now) if demo else now.replace(second=0)))
+    executor = TrackedExecutor()
+    runtime = build_runtime(console_settings, clock=clock, executor=executor)
+    try:
+        if demo:
+            _require_empty(runtime)
+        populate_standin(slack)
+        if demo:
+            seed_demo(runtime, Random(DEMO_RANDOM_SEED))
+    except BaseException:
+        runtime.close()
+        slack.stop()
+        raise
+
+    def transport(body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        response = runtime.app.dispatch(BoltRequest(body=body.decode(), headers=headers))
+        return response.status, (response.body or "").encode()
+
+    driver = SlackDriver(
+        signing_secret=console_settings.slack_signing_secret or "",
+        transport=transport,
+        response_base_url=slack.url,
+        team_id=DEMO_TEAM,
+    )
+    return ConsoleWorkspace(
+        slack=slack,
+        runtime=runtime,
+        driver=driver,
+        clock=clock,
+        executor=executor,
+        output_dir=directory / "console-output",
+    )
+
+
+def _remove_sqlite_file(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+def _require_empty(runtime: Runtime) -> None:
+    with runtime.db.session() as session:
+        for table in Base.metadata.sorted_tables:
+            if session.execute(select(table).limit(1)).first() is not None:
+                raise ConsoleError(
+                    "--demo needs an empty database, and the one given with --database "
+                    "already holds data; leave out --database to use a fresh console.db."
+                )
