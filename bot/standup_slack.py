@@ -29,6 +29,33 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BLOCKER_VALUE_CHARS = 1500
+REPORT_BLOCKER_CHARS = 1200
+ANSWER_SECTION_CHARS = 2900
+HISTORY_SECTION_CHARS = 2600
+_ESCAPED_LENGTH = {"&": 5, "<": 4, ">": 4}
+
+
+def fit_for_mrkdwn(text: str, limit: int) -> str:
+    """`text` cut so that, once escaped for mrkdwn (`&` → `&amp;` …), it fits in `limit`."""
+    used = 0
+    for index, char in enumerate(text):
+        used += _ESCAPED_LENGTH.get(char, 1)
+        if used > limit - 1:
+            return text[:index] + "…"
+    return text
+
+
+def fit_answers(
+    answers: list[standups.QuestionAnswer], limit: int
+) -> list[standups.QuestionAnswer]:
+    """Questions and answers shortened to share one section of `limit` characters."""
+    share = limit // max(len(answers), 1) - 20
+    fitted = []
+    for item in answers:
+        question = fit_for_mrkdwn(item.question, min(150, share // 3))
+        answer = fit_for_mrkdwn(item.answer, share - len(question) - 10)
+        fitted.append(standups.QuestionAnswer(question, answer))
+    return fitted
 
 
 def today_for(
@@ -150,7 +177,7 @@ def publish_answer(runtime: Runtime, client: WebClient, *, team_id: str, answer_
         message = render(
             "messages/standup_answer",
             user_id=answer.user_id,
-            answers=standups.answers_of(answer),
+            answers=fit_answers(standups.answers_of(answer), ANSWER_SECTION_CHARS),
             blocker=answer.blocker,
             blocker_question=blocker_question,
             posted_at=answer.updated_at,
@@ -194,6 +221,7 @@ def report_message(report: standups.DayReport) -> dict[str, Any]:
         "messages/standup_report",
         report=report,
         escalate_action_id=ActionId.STANDUP_ESCALATE_BLOCKER,
+        blocker_texts=[fit_for_mrkdwn(b.text, REPORT_BLOCKER_CHARS) for b in report.blockers],
         escalate_values=[escalate_value(b) for b in report.blockers],
     )
 

@@ -279,7 +279,16 @@ def register(app: App, runtime: Runtime) -> None:
             user_id=user_id,
             since=today - timedelta(days=days - 1),
         )
-        items = [(standup, answer, standups.answers_of(answer)) for standup, answer in found]
+        items = [
+            (
+                standup,
+                answer,
+                standup_slack.fit_answers(
+                    standups.answers_of(answer), standup_slack.HISTORY_SECTION_CHARS
+                ),
+            )
+            for standup, answer in found
+        ]
         return render("messages/standup_history", user_id=user_id, days=days, items=items)
 
     subcommands = {
