@@ -182,3 +182,25 @@ def test_one_reminder_per_person_per_local_day_across_standups(db: Database) -> 
         assert [s.channel_id for s in listed] == ["C0NIGHT"]
         _answer(session, second, MARIA, date(2026, 3, 2))
         assert standups.due_reminders(session, now=nine, grace=GRACE) == []
+
+
+def test_demo_seed_gives_a_standup_with_history_and_an_open_blocker(db: Database) -> None:
+    from random import Random
+
+    from bot.demo import DEMO_TEAM, PEOPLE
+    from bot.demo.standups import STUCK, seed
+
+    with db.session() as session:
+        seed(session, team_id=DEMO_TEAM, now=MONDAY, rng=Random(7))
+    with db.session() as session:
+        [standup] = standups.list_standups(session, team_id=DEMO_TEAM)
+        assert standup.channel_id == "C0STANDUP" and standup.timezone == "America/Chicago"
+        assert len(standups.participants(session, team_id=DEMO_TEAM, standup_id=standup.id)) == len(
+            PEOPLE
+        )
+        history = standups.history(
+            session, team_id=DEMO_TEAM, user_id="UDEV", since=date(2026, 2, 16)
+        )
+        assert len(history) >= 5
+        blockers = standups.open_blockers(session, team_id=DEMO_TEAM, now=MONDAY)
+        assert STUCK in [b.text for b in blockers]
