@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -133,9 +134,14 @@ def submitted_answers(view: dict[str, Any]) -> tuple[int, date, list[str]]:
 # -- the day's thread --------------------------------------------------------------
 
 
+# Starting a day's thread is serialised in the process as well as claimed in the database:
+# SQLite answers a losing concurrent claim with "database is locked" instead of waiting.
+_thread_start = threading.Lock()
+
+
 def _thread_ts(runtime: Runtime, client: WebClient, standup: Standup, local_date: date) -> str:
     """The ts of the day's parent message, posting it first if nobody has yet."""
-    with runtime.db.session() as session:
+    with _thread_start, runtime.db.session() as session:
         thread = standups.thread_for(
             session, team_id=standup.team_id, standup_id=standup.id, local_date=local_date
         )

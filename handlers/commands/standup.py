@@ -84,10 +84,10 @@ def _no_extra(words: list[str], usage: str) -> None:
 
 
 def _resolve(
-    session: Session, request: Request, *, channel_id: str | None, usage: str, mine: bool
+    session: Session, request: Request, *, channel_id: str | None, usage: str, among: str
 ) -> Standup:
-    """The standup named by channel, else the one of this channel, else the only one there is
-    (the only one the caller is in, when `mine`)."""
+    """The standup named by channel, else the one of this channel, else the only candidate:
+    among "all" standups, "mine" (the caller's), or "mine-first" (the caller's if any)."""
     if channel_id:
         standup = standups.find_standup(session, team_id=request.team_id, channel_id=channel_id)
         if standup is None:
@@ -99,16 +99,18 @@ def _resolve(
     here = standups.find_standup(session, team_id=request.team_id, channel_id=request.channel_id)
     if here is not None:
         return here
-    pool = (
-        standups.standups_of_user(session, team_id=request.team_id, user_id=request.user_id)
-        if mine
-        else standups.list_standups(session, team_id=request.team_id)
-    )
+    pool = []
+    if among != "all":
+        pool = standups.standups_of_user(session, team_id=request.team_id, user_id=request.user_id)
+    if among == "all" or (among == "mine-first" and not pool):
+        pool = standups.list_standups(session, team_id=request.team_id)
     if len(pool) == 1:
         return pool[0]
     if not pool:
         raise NotFoundError(
-            "You are not in any standup." if mine else "No standup is set up in this workspace yet."
+            "You are not in any standup."
+            if among == "mine"
+            else "No standup is set up in this workspace yet."
         )
     raise UsageError("Several standups run in this workspace; name the channel.", usage)
 
@@ -182,7 +184,11 @@ def register(app: App, runtime: Runtime) -> None:
             if not users or None in users:
                 raise UsageError("Name the people with @mentions.", usage)
         standup = _resolve(
-            session, request, channel_id=channel_id, usage=usage, mine=action == "leave"
+            session,
+            request,
+            channel_id=channel_id,
+            usage=usage,
+            among="mine" if action == "leave" else "all",
         )
         changed, unchanged = [], []
         for user_id in dict.fromkeys(u for u in users if u):
@@ -245,7 +251,7 @@ def register(app: App, runtime: Runtime) -> None:
         channel_id, rest = _one_channel(request.words, usage)
         if len(rest) > 1:
             raise UsageError(f"`{' '.join(rest)}` is not understood here.", usage)
-        standup = _resolve(session, request, channel_id=channel_id, usage=usage, mine=True)
+        standup = _resolve(session, request, channel_id=channel_id, usage=usage, among="mine-first")
         zone = standups.zone_of(standup.timezone, runtime.settings.opsbot_timezone)
         local_date = _date(rest[0], usage) if rest else runtime.clock.now().astimezone(zone).date()
         day = standups.day_report(
@@ -340,7 +346,7 @@ def register(app: App, runtime: Runtime) -> None:
         channel_id, rest = _one_channel(request.words, USAGE)
         _no_extra(rest, USAGE)
         if channel_id is not None:
-            standup = _resolve(session, request, channel_id=channel_id, usage=USAGE, mine=True)
+            standup = _resolve(session, request, channel_id=channel_id, usage=USAGE, among="all")
             mine = [standup]
         else:
             mine = standups.standups_of_user(

@@ -4,6 +4,7 @@ clock and the real scheduler tick; assertions on what people see."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -284,6 +285,10 @@ def test_history_help_config_list_and_mistakes(
     assert shown.index("Tue 3 Mar") < shown.index("Mon 2 Mar")
     assert "Label printer jammed" in shown
 
+    # A manager outside the standup sees the only standup's report from any channel.
+    report = team.command("/standup", "report", user=ADMIN, channel="C0OPS").text()
+    assert "Standup report · Tuesday 3 March 2026" in report and f"<@{MARIA}>" in report
+
     assert "/standup ooo" in team.command("/standup", "help", user=JOE).text()
     listing = team.command("/standup", "config", user=JOE).text()
     assert f"<#{STANDUP}>" in listing and "3 participants" in listing
@@ -295,3 +300,24 @@ def test_history_help_config_list_and_mistakes(
     assert "is not a date" in team.command("/standup", "ooo next-week", user=JOE).text()
     assert "is not a /standup command" in team.command("/standup", "dance", user=JOE).text()
     assert "not in any standup" in team.command("/standup", "", user=ADMIN).text()
+
+
+def test_simultaneous_first_answers_start_one_thread(
+    team: SlackDriver, fake_slack: FakeSlack
+) -> None:
+    views = []
+    for user in (MARIA, SAM):
+        team.command("/standup", "", user=user)
+        views.append(fake_slack.wait_for("views.open", count=len(views) + 1)[-1]["view"])
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(
+            pool.map(
+                lambda pair: submit(team, pair[0], pair[1], ["Counts", "Audit", "none"]),
+                zip(views, (MARIA, SAM), strict=True),
+            )
+        )
+    fake_slack.wait_for("chat.getPermalink", count=2)
+    parents = [m for m in fake_slack.messages_in(STANDUP) if not m.get("thread_ts")]
+    assert len(parents) == 1
+    assert {m["thread_ts"] for m in thread_replies(fake_slack)} == {parents[0]["ts"]}
+    assert len(thread_replies(fake_slack)) == 2
