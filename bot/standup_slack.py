@@ -92,8 +92,7 @@ def answer_modal(
         session, team_id=team_id, standup_id=standup.id, user_id=user_id
     ):
         raise OpsbotError(
-            f"You are not in the standup in <#{standup.channel_id}>. "
-            "Join it with `/standup join` in that channel."
+            "You are not in that standup. Join it with `/standup join` in its channel."
         )
     today, _tz = today_for(runtime, session, client, team_id=team_id, user_id=user_id)
     existing = standups.get_answer(

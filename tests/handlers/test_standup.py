@@ -300,6 +300,7 @@ def test_history_help_config_list_and_mistakes(
     assert "is not a date" in team.command("/standup", "ooo next-week", user=JOE).text()
     assert "is not a /standup command" in team.command("/standup", "dance", user=JOE).text()
     assert "not in any standup" in team.command("/standup", "", user=ADMIN).text()
+    assert "not in that standup" in team.command("/standup", f"<#{STANDUP}>", user=ADMIN).text()
 
 
 def test_simultaneous_first_answers_start_one_thread(
