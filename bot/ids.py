@@ -14,8 +14,12 @@ class Command(StrEnum):
 
 
 class ActionId(StrEnum):
-    pass
+    # standups
+    STANDUP_OPEN = "standup_open"
+    STANDUP_ESCALATE_BLOCKER = "standup_escalate_blocker"
+    STANDUP_ANSWER_INPUT = "standup_answer_input"
 
 
 class CallbackId(StrEnum):
-    pass
+    # standups
+    STANDUP_ANSWER = "standup_answer"

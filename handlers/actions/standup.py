@@ -1,0 +1,31 @@
+"""The "Answer" button of standup reminders and of the "which standup?" picker."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot import standup_slack
+from bot.ids import ActionId
+from bot.services import standups
+
+if TYPE_CHECKING:
+    from slack_bolt import Ack, App
+    from slack_sdk import WebClient
+
+    from bot.runtime import Runtime
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.action(ActionId.STANDUP_OPEN)
+    def open_standup(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id = body["team"]["id"]
+        user_id = body["user"]["id"]
+        with runtime.db.session() as session:
+            standup = standups.get_standup(
+                session, team_id=team_id, standup_id=int(body["actions"][0]["value"])
+            )
+            view = standup_slack.answer_modal(
+                runtime, session, client, team_id=team_id, user_id=user_id, standup=standup
+            )
+        client.views_open(trigger_id=body["trigger_id"], view=view)

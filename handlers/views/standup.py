@@ -1,0 +1,49 @@
+"""Submitting the standup modal: store the answer for the person's local date (replacing an
+earlier one that day), then post it in the day's thread or update the posted copy."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot import standup_slack
+from bot.errors import ConflictError, OpsbotError
+from bot.ids import CallbackId
+from bot.services import standups
+
+if TYPE_CHECKING:
+    from slack_bolt import Ack, App
+    from slack_sdk import WebClient
+
+    from bot.runtime import Runtime
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.view(CallbackId.STANDUP_ANSWER)
+    def submit_answer(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        team_id = body["team"]["id"]
+        user_id = body["user"]["id"]
+        standup_id, local_date, texts = standup_slack.submitted_answers(view)
+        with runtime.db.session() as session:
+            standup = standups.get_standup(session, team_id=team_id, standup_id=standup_id)
+            if not standups.is_participant(
+                session, team_id=team_id, standup_id=standup.id, user_id=user_id
+            ):
+                raise OpsbotError("You are no longer in this standup, so the answer was not saved.")
+            if len(texts) != len(standups.questions_of(standup)):
+                raise ConflictError(
+                    "The standup's questions changed while you were answering. "
+                    "Copy your text, open /standup again and paste it."
+                )
+            answer, _replaced = standups.save_answer(
+                session,
+                team_id=team_id,
+                standup=standup,
+                user_id=user_id,
+                local_date=local_date,
+                texts=texts,
+                now=runtime.clock.now(),
+            )
+        ack()
+        standup_slack.publish_answer(runtime, client, team_id=team_id, answer_id=answer.id)

@@ -1,0 +1,136 @@
+"""Every standup template renders valid Block Kit with sample data, including crowded days."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
+
+from bot.blocks import render
+from bot.ids import ActionId, CallbackId
+from bot.services.standups import Blocker, DayReport, QuestionAnswer
+from bot.standup_slack import (
+    ANSWER_SECTION_CHARS,
+    HISTORY_SECTION_CHARS,
+    ModalQuestion,
+    escalate_value,
+    fit_answers,
+    report_message,
+)
+
+DAY = date(2026, 3, 2)
+LONG = "Dock door 4 <stuck> & @channel " * 200
+
+
+def _blocker(n: int) -> Blocker:
+    return Blocker(
+        1, "C0STANDUP", f"U{n:05d}", LONG, DAY, None, datetime(2026, 3, 2, tzinfo=UTC), timedelta(0)
+    )
+
+
+def test_report_of_a_crowded_day_stays_within_block_kit_limits() -> None:
+    people = [f"U{n:05d}" for n in range(300)]
+    report = DayReport(
+        1,
+        "C0STANDUP",
+        DAY,
+        people[:100],
+        people[100:150],
+        people[150:],
+        [_blocker(n) for n in range(60)],
+    )
+    message = report_message(report)
+    assert len(message["blocks"]) <= 50
+    shown = json.dumps(message)
+    assert "and 90 more" in shown and "and 22 more blockers" in shown
+    texts = json.dumps([b.get("text") for b in message["blocks"]])
+    assert "<stuck>" not in texts and "&lt;stuck&gt;" in texts
+    values = [json.loads(b["accessory"]["value"]) for b in message["blocks"] if "accessory" in b]
+    assert all(len(b["accessory"]["value"]) <= 2000 for b in message["blocks"] if "accessory" in b)
+    assert values[0]["author"] == "U00000" and values[0]["link"] is None
+    assert json.loads(escalate_value(_blocker(1)))["blocker"].startswith("Dock door 4 <stuck> &")
+
+
+def test_every_standup_message_and_view_renders() -> None:
+    standup = SimpleNamespace(
+        id=7,
+        channel_id="C0STANDUP",
+        remind_at=time(8, 30),
+        report_at=time(10, 0),
+        days="mon-fri",
+        timezone="America/Chicago",
+    )
+    answers = [
+        QuestionAnswer("What did you get done yesterday?", LONG),
+        QuestionAnswer("Anything blocking you?", ""),
+    ]
+    render("messages/standup_help")
+    render("messages/standup_thread", local_date=DAY)
+    render(
+        "messages/standup_prompt",
+        reminder=True,
+        standups=[standup] * 3,
+        local_date=DAY,
+        action_id=ActionId.STANDUP_OPEN,
+    )
+    render(
+        "messages/standup_prompt",
+        reminder=False,
+        standups=[standup] * 2,
+        local_date=None,
+        action_id=ActionId.STANDUP_OPEN,
+    )
+    answer = render(
+        "messages/standup_answer",
+        user_id="UMARIA",
+        answers=fit_answers(answers, ANSWER_SECTION_CHARS),
+        blocker=LONG,
+        blocker_question="Anything blocking you?",
+        posted_at=datetime(2026, 3, 2, 14, 0, tzinfo=UTC),
+        zone="America/Chicago",
+        edited=True,
+    )
+    assert "08:00 CST" in json.dumps(answer) and "edited" in json.dumps(answer)
+    item = SimpleNamespace(
+        local_date=DAY, message_link="https://opsbot-demo.slack.com/archives/C0STANDUP/p1"
+    )
+    history = render(
+        "messages/standup_history",
+        user_id="UMARIA",
+        days=7,
+        items=[(standup, item, fit_answers(answers, HISTORY_SECTION_CHARS))] * 20,
+    )
+    assert len(history["blocks"]) <= 50
+    render(
+        "messages/standup_config",
+        headline="Standup created.",
+        standups=[{"standup": standup, "questions": ["Q?"] * 6, "participants": [1, 2]}],
+    )
+    render("messages/standup_config", headline="Standups in this workspace:", standups=[])
+    for action in ("join", "leave", "add", "remove"):
+        render(
+            "messages/standup_membership",
+            action=action,
+            channel_id="C0STANDUP",
+            changed=["UMARIA"],
+            unchanged=[],
+            remind_at=time(8, 30),
+            days="mon-fri",
+        )
+    render("messages/standup_ooo", cancelled=None, starts_on=DAY, ends_on=DAY + timedelta(days=4))
+    render("messages/standup_ooo", cancelled=0, starts_on=None, ends_on=None)
+    questions = [
+        ModalQuestion("What did you get done yesterday?", False, LONG[:2500]),
+        ModalQuestion("Anything blocking you?", True, None),
+    ]
+    view = render(
+        "views/standup_answer",
+        callback_id=CallbackId.STANDUP_ANSWER,
+        action_id=ActionId.STANDUP_ANSWER_INPUT,
+        metadata=json.dumps({"standup_id": 7, "date": "2026-03-02"}),
+        channel_id="C0STANDUP",
+        local_date=DAY,
+        questions=questions,
+        replacing=True,
+    )
+    assert [b["block_id"] for b in view["blocks"] if b["type"] == "input"] == ["q0", "q1"]
