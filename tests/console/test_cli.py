@@ -16,6 +16,10 @@ SCRIPT = """\
 :channels
 :users
 :click 1
+Cycle counts in aisle 12
+Receiving audit
+
+:click 9
 :quit
 /ops help
 """
@@ -45,6 +49,8 @@ def test_scripted_demo_session_prints_the_conversation_and_exits(tmp_path: Path)
     assert "09:30 EST." in out
     assert "#ops-huddle         C0HUDDLE" in out
     assert "@omar    Omar Haddad" in out
+    assert "Modal “Standup”" in out  # the reminder's Answer button, asked field by field
+    assert "│ Cycle counts in aisle 12" in out  # posted in the day's #shift-leads thread
     assert "Usage: :click N" in out
     assert out.count("/ops help\n") == 1  # nothing runs after :quit
     assert (tmp_path / "console.db").exists()
