@@ -14,8 +14,16 @@ class Command(StrEnum):
 
 
 class ActionId(StrEnum):
-    pass
+    # escalations
+    ESCALATION_ACK = "escalation_ack"
+    ESCALATION_RESOLVE = "escalation_resolve"
+    ESCALATION_REASSIGN = "escalation_reassign"
+    ESCALATION_REOPEN = "escalation_reopen"
+    ESCALATE_THIS = "escalate_this"
 
 
 class CallbackId(StrEnum):
-    pass
+    # escalations
+    ESCALATE_MESSAGE = "escalate_message"
+    ESCALATION_OPEN = "escalation_open"
+    ESCALATION_RESOLVE = "escalation_resolve"

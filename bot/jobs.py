@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.escalation_messages import advance_sla_timers
+
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 
 def register_jobs(runtime: Runtime) -> None:
     """Each feature adds its job and its ledger senders here."""
-    del runtime  # features register their jobs here as they land
+    # escalations
+    runtime.scheduler.add_job(
+        "escalation-sla",
+        lambda now: advance_sla_timers(runtime.client, runtime.db, now=now),
+    )
