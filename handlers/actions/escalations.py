@@ -10,9 +10,12 @@ from bot import escalation_messages as messages
 from bot.blocks import render
 from bot.errors import ConflictError
 from bot.ids import ActionId, CallbackId
+from bot.models import EscalationStatus
 from bot.services import escalations, workspace
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from slack_bolt import Ack, App
     from slack_sdk import WebClient
 
@@ -31,44 +34,40 @@ def _who(body: dict[str, Any]) -> tuple[str, str]:
 
 
 def register(app: App, runtime: Runtime) -> None:
-    def change(body: dict[str, Any], client: WebClient, apply: Any) -> None:
+    def apply_change(
+        body: dict[str, Any],
+        client: WebClient,
+        service: Callable[..., escalations.Change],
+        **arguments: Any,
+    ) -> None:
+        """Run one lifecycle service for the clicker, then tell Slack about it."""
         team_id, user_id = _who(body)
         now = runtime.clock.now()
         with runtime.db.session() as session:
-            result = apply(session, team_id=team_id, user_id=user_id, now=now)
-        messages.deliver(client, runtime.db, result, now=now)
+            change = service(session, team_id=team_id, user_id=user_id, now=now, **arguments)
+        messages.deliver(client, runtime.db, change, now=now)
 
     @app.action(ActionId.ESCALATION_ACK)
     def acknowledge(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         ack()
-        number = _number(action)
-        change(
-            body,
-            client,
-            lambda session, **who: escalations.acknowledge(session, number=number, **who),
-        )
+        apply_change(body, client, escalations.acknowledge, number=_number(action))
 
     @app.action(ActionId.ESCALATION_REOPEN)
     def reopen(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        number = _number(action)
-        change(
-            body, client, lambda session, **who: escalations.reopen(session, number=number, **who)
-        )
+        apply_change(body, client, escalations.reopen, number=_number(action))
 
     @app.action(ActionId.ESCALATION_REASSIGN)
     def reassign(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        number = _number(action)
-        assignee_id = str(action["selected_user"])
-        change(
+        apply_change(
             body,
             client,
-            lambda session, **who: escalations.assign(
-                session, number=number, assignee_id=assignee_id, **who
-            ),
+            escalations.assign,
+            number=_number(action),
+            assignee_id=str(action["selected_user"]),
         )
 
     @app.action(ActionId.ESCALATION_RESOLVE)
@@ -78,7 +77,7 @@ def register(app: App, runtime: Runtime) -> None:
         number = _number(action)
         with runtime.db.session() as session:
             escalation = escalations.get_escalation(session, team_id=team_id, number=number)
-            if escalation.status == "resolved":
+            if escalation.status == EscalationStatus.RESOLVED:
                 raise ConflictError(f"{escalation.ref} is already resolved.")
             causes = escalations.known_causes(session, team_id=team_id)
         view = render(

@@ -15,6 +15,7 @@ from handlers.access import require_admin
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import datetime
 
     from slack_bolt import Ack, App
     from slack_sdk import WebClient
@@ -268,8 +269,9 @@ def _config(request: Request, ack: Ack) -> None:
 
 
 def _apply_config(
-    session: Session, team_id: str, setting: str, args: list[str], *, now: Any
+    session: Session, team_id: str, setting: str, args: list[str], *, now: datetime
 ) -> str | None:
+    """Change one setting; returns what was saved (None when only showing)."""
     if setting == "":
         return None
     if setting == "channel":

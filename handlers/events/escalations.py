@@ -58,7 +58,9 @@ def register(app: App, runtime: Runtime) -> None:
             help_message = render(
                 "messages/escalation_dm_help",
                 action_id=ActionId.ESCALATE_THIS,
-                button_value=escalate_this_value(str(event["ts"]), text) if text else None,
+                button_value=(
+                    escalate_this_value(str(event["ts"]), text) if text and not request else None
+                ),
             )
             client.chat_postMessage(channel=event["channel"], **help_message)
             return
