@@ -218,7 +218,7 @@ def test_summary_limit_and_hostile_text(
     hostile = "<!channel> see <https://evil.example|your bank> & <@UADMIN>"
     reply = slack.command("/escalate", hostile, user=MARIA)
     assert "&lt;!channel&gt;" in reply.text() and "<!channel>" not in reply.text()
-    wait_for_post(fake_slack, OPS_CHANNEL, "ESC-1")
+    wait_for_post(fake_slack, OPS_CHANNEL, "Opened by")
     shown = message_text(channel_message(fake_slack))
     assert (
         "&lt;!channel&gt; see &lt;https://evil.example|your bank&gt; &amp; &lt;@UADMIN&gt;" in shown
@@ -460,12 +460,9 @@ def test_stats_reply_shows_figures_and_pareto(
     slack: SlackDriver, runtime: Runtime, clock: ManualClock
 ) -> None:
     configure(runtime)
-    for cause in ("equipment", "equipment", "carrier"):
+    for number, cause in enumerate(("equipment", "equipment", "carrier"), start=1):
         slack.command("/escalate", "sev2 Something broke", user=MARIA)
         clock.advance(timedelta(minutes=10))
-        number = (
-            slack.command("/escalate", "list", user=MARIA).text().split("ESC-")[1].split("*")[0]
-        )
         slack.command("/escalate", f"resolve ESC-{number} cause={cause}", user=JOE)
     shown = slack.command("/escalate", "stats 7d", user=MARIA).text()
     assert "last 7 days" in shown
