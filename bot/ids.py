@@ -14,6 +14,12 @@ class Command(StrEnum):
 
 
 class ActionId(StrEnum):
+    # escalations
+    ESCALATION_ACK = "escalation_ack"
+    ESCALATION_RESOLVE = "escalation_resolve"
+    ESCALATION_REASSIGN = "escalation_reassign"
+    ESCALATION_REOPEN = "escalation_reopen"
+    ESCALATE_THIS = "escalate_this"
     # standups
     STANDUP_OPEN = "standup_open"
     STANDUP_ESCALATE_BLOCKER = "standup_escalate_blocker"
@@ -21,5 +27,9 @@ class ActionId(StrEnum):
 
 
 class CallbackId(StrEnum):
+    # escalations
+    ESCALATE_MESSAGE = "escalate_message"
+    ESCALATION_OPEN = "escalation_open"
+    ESCALATION_RESOLVE = "escalation_resolve"
     # standups
     STANDUP_ANSWER = "standup_answer"

@@ -1,7 +1,14 @@
 """All models, imported so that `Base.metadata` knows every table (Alembic reads it)."""
 
+from bot.models.escalation import (
+    Escalation,
+    EscalationCounter,
+    EscalationEvent,
+    EscalationStatus,
+    EventKind,
+)
 from bot.models.schedule import PostStatus, ScheduledPost
-from bot.models.standup import (  # standups
+from bot.models.standup import (
     Standup,
     StandupAnswer,
     StandupAway,
@@ -10,7 +17,20 @@ from bot.models.standup import (  # standups
 )
 from bot.models.workspace import ProcessedKey, SlackUser, TeamSetting
 
-__all__ = ["PostStatus", "ProcessedKey", "ScheduledPost", "SlackUser", "TeamSetting"]
-
-# standups
-__all__ += ["Standup", "StandupAnswer", "StandupAway", "StandupParticipant", "StandupThread"]
+__all__ = [
+    "Escalation",
+    "EscalationCounter",
+    "EscalationEvent",
+    "EscalationStatus",
+    "EventKind",
+    "PostStatus",
+    "ProcessedKey",
+    "ScheduledPost",
+    "SlackUser",
+    "Standup",
+    "StandupAnswer",
+    "StandupAway",
+    "StandupParticipant",
+    "StandupThread",
+    "TeamSetting",
+]

@@ -16,9 +16,6 @@ SCRIPT = """\
 :channels
 :users
 :click 1
-Cycle counts in aisle 12
-Receiving audit
-
 :click 9
 :quit
 /ops help
@@ -45,12 +42,13 @@ def test_scripted_demo_session_prints_the_conversation_and_exits(tmp_path: Path)
     assert "@priya #general> /ops launch" in out  # echoed, in Priya's own timezone (EST)
     assert "EST] @priya" in out
     assert "`/ops launch` is not an Opsbot command." in out
-    assert "(Opsbot did not answer the DM: nothing in the app handles it.)" in out
+    assert "▸ DM to @priya\n  Hi! I escalate issues" in out
     assert "09:30 EST." in out
     assert "#ops-huddle         C0HUDDLE" in out
     assert "@omar    Omar Haddad" in out
-    assert "Modal “Standup”" in out  # the reminder's Answer button, asked field by field
-    assert "│ Cycle counts in aisle 12" in out  # posted in the day's #shift-leads thread
+    # The hour brought the demo's unacknowledged sev1 to level 2; Priya acknowledges it.
+    assert "Not acknowledged in time: escalated to level 2" in out
+    assert "│ :white_check_mark: Acknowledged by @priya." in out
     assert "Usage: :click N" in out
     assert out.count("/ops help\n") == 1  # nothing runs after :quit
     assert (tmp_path / "console.db").exists()

@@ -42,8 +42,9 @@ def test_switching_user_changes_who_types_and_their_clock(console: ScriptedConso
 
 def test_a_dm_reaches_the_app_as_a_signed_event(console: ScriptedConsole) -> None:
     shown = console.run(":dm hello <there>", ":dm")
-    # No DM listener exists yet: Bolt verified the signature and found nothing to run.
-    assert "(Opsbot did not answer the DM: nothing in the app handles it.)" in shown
+    # Bolt verified the signature; the escalations feature answers any other DM with help.
+    assert "▸ DM to @maria\n  Hi! I escalate issues" in shown
+    assert "[1 Escalate this]" in shown
     assert "Usage: :dm <text>" in shown
 
 

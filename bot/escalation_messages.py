@@ -1,0 +1,338 @@
+"""Escalations in Slack: what templates are given (presenters) and how a change reaches
+people (the one channel message kept current with chat.update, a thread line per
+event, a page to the on-call person, DMs to the reporter and the owner).
+
+Used by the listeners and by the SLA job; the services stay Slack-free.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.blocks import render
+from bot.ids import ActionId, CallbackId
+from bot.models import Escalation, EscalationEvent, EscalationStatus, EventKind
+from bot.services import escalations
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.db import Database
+
+log = logging.getLogger(__name__)
+
+SEVERITY_ICONS = {
+    "sev1": ":red_circle:",
+    "sev2": ":large_orange_circle:",
+    "sev3": ":large_yellow_circle:",
+    "sev4": ":large_blue_circle:",
+}
+TIMELINE_LIMIT = 38
+CAUSES_SHOWN = 10
+TEXT_LIMIT = 2900
+
+
+def format_duration(delta: timedelta | None) -> str:
+    """`45s`→`<1m`, `12m`, `3h 05m`, `2d 4h`; None → `—`."""
+    if delta is None:
+        return "—"
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "<1m"
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h"
+
+
+def sla_text(item: Escalation | escalations.EscalationSummary, *, now: datetime) -> str:
+    """How the escalation stands against its acknowledgement deadline, in a few words."""
+    due = item.ack_due_at
+    acknowledged = item.acknowledged_at
+    if acknowledged is not None:
+        verdict = "late" if acknowledged > due else "in time"
+        return f"acked {verdict} ({format_duration(acknowledged - item.created_at)})"
+    if now <= due:
+        return f"ack due in {format_duration(due - now)}"
+    return f"breached {format_duration(now - due)} ago"
+
+
+def fit_mrkdwn(text: str | None, limit: int = TEXT_LIMIT) -> str:
+    """`text` cut (with `…`) so that it stays within `limit` once escaped for mrkdwn,
+    where `&` becomes five characters and `<`, `>` four."""
+    value = text or ""
+    size = 0
+    for index, char in enumerate(value):
+        size += 5 if char == "&" else 4 if char in "<>" else 1
+        if size > limit - 1:
+            return value[:index] + "…"
+    return value
+
+
+def escalation_context(escalation: Escalation, *, now: datetime) -> dict[str, Any]:
+    """Everything the escalation message and its DMs show."""
+    return {
+        "ref": escalation.ref,
+        "number": escalation.number,
+        "severity": escalation.severity,
+        "severity_name": escalations.SEVERITY_NAMES[escalation.severity],
+        "icon": SEVERITY_ICONS[escalation.severity],
+        "summary": escalation.summary,
+        "details": fit_mrkdwn(escalation.details),
+        "status": escalation.status,
+        "reporter_id": escalation.reporter_id,
+        "owner_id": escalation.assignee_id,
+        "level": escalation.level,
+        "created_at": escalation.created_at,
+        "age": format_duration((escalation.resolved_at or now) - escalation.created_at),
+        "sla": sla_text(escalation, now=now),
+        "breached": escalations.is_sla_breached(escalation, now=now),
+        "deadline": escalation.next_deadline_at,
+        "channel_id": escalation.channel_id,
+        "source_link": escalation.source_link,
+        "cause": escalation.cause,
+        "resolution_note": fit_mrkdwn(escalation.resolution_note, 2000),
+        "resolved_by": escalation.resolved_by,
+        "is_open": escalation.status == EscalationStatus.OPEN,
+        "is_resolved": escalation.status == EscalationStatus.RESOLVED,
+    }
+
+
+def summary_context(item: escalations.EscalationSummary, *, now: datetime) -> dict[str, Any]:
+    """One row of a list of escalations."""
+    return {
+        "ref": item.ref,
+        "severity": item.severity,
+        "icon": SEVERITY_ICONS[item.severity],
+        "summary": item.summary,
+        "status": item.status,
+        "owner_id": item.owner_id,
+        "age": format_duration(item.age),
+        "sla": sla_text(item, now=now) if item.status != EscalationStatus.RESOLVED else "—",
+        "breached": item.sla_breached and item.status != EscalationStatus.RESOLVED,
+    }
+
+
+def event_context(event: EscalationEvent) -> dict[str, Any]:
+    return {
+        "kind": event.kind,
+        "at": event.at,
+        "actor_id": event.actor_id,
+        "target_id": event.target_user_id,
+        "level": event.level,
+        "note": fit_mrkdwn(event.note, 2000),
+    }
+
+
+def render_update(change: escalations.Change, *, now: datetime) -> dict[str, Any]:
+    """What happened to an escalation, for its reporter and owner (and whoever did it)."""
+    return render(
+        "messages/escalation_update",
+        e=escalation_context(change.escalation, now=now),
+        event=event_context(change.event),
+    )
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}%".replace(".0%", "%")
+
+
+def render_stats(stats: escalations.EscalationStats) -> dict[str, Any]:
+    """`/escalate stats`: figures per severity and the Pareto of causes (top ten)."""
+
+    def row(item: escalations.SeverityStats) -> dict[str, Any]:
+        rate = None if item.breach_rate is None else 100 * item.breach_rate
+        return {
+            "severity": item.severity,
+            "count": item.count,
+            "mtta": format_duration(item.mtta),
+            "mttr": format_duration(item.mttr),
+            "breached": item.breached,
+            "breach_rate": _percent(rate),
+        }
+
+    causes = [
+        {
+            "cause": share.cause,
+            "count": share.count,
+            "percent": _percent(share.percent),
+            "cumulative": _percent(share.cumulative_percent),
+        }
+        for share in stats.causes[:CAUSES_SHOWN]
+    ]
+    return render(
+        "messages/escalation_stats",
+        days=stats.days,
+        since=stats.since,
+        severities=[row(item) for item in stats.by_severity],
+        total=row(stats.total),
+        causes=causes,
+        more_causes=max(0, len(stats.causes) - CAUSES_SHOWN),
+    )
+
+
+def render_config(config: escalations.EscalationConfig, *, saved: str | None) -> dict[str, Any]:
+    """The workspace's escalation settings, per severity."""
+    rows = [
+        {
+            "severity": severity,
+            "name": escalations.SEVERITY_NAMES[severity],
+            "minutes": int(config.sla_for(severity).total_seconds() // 60),
+            "default_sla": severity not in config.sla_minutes,
+            "chain": config.chain_for(severity),
+            "shared_chain": severity not in config.chains and bool(config.chain_for(severity)),
+        }
+        for severity in escalations.SEVERITIES
+    ]
+    return render(
+        "messages/escalation_config", saved=saved, channel_id=config.channel_id, rows=rows
+    )
+
+
+def render_escalation(escalation: Escalation, *, now: datetime) -> dict[str, Any]:
+    """The escalation's channel message."""
+    return render(
+        "messages/escalation",
+        e=escalation_context(escalation, now=now),
+        actions=ActionId,
+    )
+
+
+def render_show(
+    escalation: Escalation, events: list[EscalationEvent], *, now: datetime
+) -> dict[str, Any]:
+    """`/escalate show`: the details and the timeline (the latest events when it is long)."""
+    shown = events[-TIMELINE_LIMIT:]
+    return render(
+        "messages/escalation_show",
+        e=escalation_context(escalation, now=now),
+        events=[event_context(event) for event in shown],
+        hidden=len(events) - len(shown),
+    )
+
+
+# -- delivery ------------------------------------------------------------------------------
+
+
+def _fresh(db: Database, escalation_id: int) -> Escalation:
+    with db.session() as session:
+        escalation = session.get(Escalation, escalation_id)
+        assert escalation is not None
+        return escalation
+
+
+def publish(client: WebClient, db: Database, escalation_id: int, *, now: datetime) -> Escalation:
+    """Post the escalation's channel message, or bring it up to date in place.
+    Returns the escalation as it now stands (with its message ts)."""
+    escalation = _fresh(db, escalation_id)
+    if not escalation.channel_id:
+        return escalation
+    if not escalation.message_ts:
+        posted = client.chat_postMessage(
+            channel=escalation.channel_id, **render_escalation(escalation, now=now)
+        )
+        with db.session() as session:
+            kept = escalations.record_message(
+                session,
+                team_id=escalation.team_id,
+                escalation_id=escalation.id,
+                message_ts=posted["ts"],
+            )
+        if kept:
+            escalation.message_ts = posted["ts"]
+            return escalation
+        # A change delivered at the same moment posted it first: keep that one, current.
+        client.chat_delete(channel=escalation.channel_id, ts=posted["ts"])
+        escalation = _fresh(db, escalation_id)
+    assert escalation.message_ts is not None
+    client.chat_update(
+        channel=escalation.channel_id,
+        ts=escalation.message_ts,
+        **render_escalation(escalation, now=now),
+    )
+    return escalation
+
+
+def deliver(client: WebClient, db: Database, change: escalations.Change, *, now: datetime) -> None:
+    """Tell Slack about one change: update the channel message, add the thread line,
+    page the on-call person, and DM the reporter and the owner."""
+    escalation = publish(client, db, change.escalation.id, now=now)
+    context = escalation_context(escalation, now=now)
+    line = render("messages/escalation_event", e=context, event=event_context(change.event))
+    reminder = change.event.kind == EventKind.REMINDED
+    if escalation.message_ts:
+        client.chat_postMessage(
+            channel=escalation.channel_id,
+            thread_ts=escalation.message_ts,
+            reply_broadcast=reminder,
+            **line,
+        )
+    elif reminder:  # no channel to remind: chase the owner (or the reporter) directly
+        client.chat_postMessage(channel=escalation.assignee_id or escalation.reporter_id, **line)
+    if change.paged_user_id:
+        client.chat_postMessage(
+            channel=change.paged_user_id,
+            **render("messages/escalation_page", e=context, actions=ActionId),
+        )
+    if not reminder:
+        dm = render("messages/escalation_update", e=context, event=event_context(change.event))
+        for user_id in change.people_to_tell:
+            client.chat_postMessage(channel=user_id, **dm)
+
+
+def announce_opened(
+    client: WebClient, db: Database, escalation: Escalation, *, now: datetime
+) -> None:
+    """Post a newly opened escalation and page its level-1 person (after the commit)."""
+    with db.session() as session:
+        opened = escalations.timeline(session, escalation=escalation)[0]
+    deliver(client, db, escalations.Change(escalation, opened), now=now)
+
+
+def open_modal_view(
+    *,
+    summary: str = "",
+    details: str = "",
+    severity: str = escalations.DEFAULT_SEVERITY,
+    link: str | None = None,
+) -> dict[str, Any]:
+    """The "Escalate an issue" modal, pre-filled."""
+    return render(
+        "views/escalation_open",
+        callback_id=CallbackId.ESCALATION_OPEN,
+        summary=escalations.shorten(summary, escalations.SUMMARY_LIMIT),
+        details=details[: escalations.DETAILS_LIMIT],
+        severity=severity if severity in escalations.SEVERITIES else escalations.DEFAULT_SEVERITY,
+        severities=[(s, escalations.SEVERITY_NAMES[s]) for s in escalations.SEVERITIES],
+        link=link,
+        summary_limit=escalations.SUMMARY_LIMIT,
+        details_limit=escalations.DETAILS_LIMIT,
+    )
+
+
+def summary_and_details(text: str) -> dict[str, str]:
+    """Free text (a DM, a message) as an escalation: the first line is the summary, cut
+    with `…` at the limit; the whole text becomes the details when the summary is not all."""
+    cleaned = text.strip()
+    first_line = cleaned.splitlines()[0] if cleaned else ""
+    summary = escalations.shorten(first_line, escalations.SUMMARY_LIMIT)
+    details = "" if summary == cleaned else cleaned[: escalations.DETAILS_LIMIT]
+    return {"summary": summary, "details": details}
+
+
+def advance_sla_timers(client: WebClient, db: Database, *, now: datetime) -> int:
+    """The `escalation-sla` job: claim every overdue step in the database (one instance
+    wins each), then page, post and DM. Returns how many steps this instance took."""
+    with db.session() as session:
+        changes = escalations.advance_overdue(session, now=now)
+    for change in changes:
+        try:
+            deliver(client, db, change, now=now)
+        except Exception:  # one failed delivery must not hold back the other escalations
+            log.exception("could not deliver %s of %s", change.event.kind, change.escalation.ref)
+    return len(changes)

@@ -1,0 +1,835 @@
+"""Escalations: opening, the open → acknowledged → resolved lifecycle, chains with SLA
+timers, configuration, and the figures the huddle, App Home and `/escalate stats` show.
+
+Every state change is a conditional UPDATE (`... WHERE status = 'open'`), so a double
+click, a Slack retry or a second Opsbot instance can never acknowledge, resolve or
+page twice: the loser's UPDATE matches no row and it gets a ConflictError (or, for
+the scheduler, silently skips).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.errors import ConflictError, NotFoundError, UsageError
+from bot.models import (
+    Escalation,
+    EscalationCounter,
+    EscalationEvent,
+    EscalationStatus,
+    EventKind,
+    TeamSetting,
+)
+from bot.services import workspace
+
+SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
+SEVERITY_NAMES = {"sev1": "critical", "sev2": "high", "sev3": "medium", "sev4": "low"}
+DEFAULT_SEVERITY = "sev3"
+DEFAULT_SLA_MINUTES = {"sev1": 5, "sev2": 15, "sev3": 60, "sev4": 240}
+MAX_SLA_MINUTES = 7 * 24 * 60
+SUMMARY_LIMIT = 150
+DETAILS_LIMIT = 2000
+NOTE_LIMIT = 1000
+CAUSE_LIMIT = 32
+MAX_CHAIN = 10
+COMMON_CAUSES = ("equipment", "staffing", "carrier", "system", "inventory", "quality", "other")
+STATS_PERIODS = {"7d": 7, "30d": 30, "90d": 90}
+UNSPECIFIED_CAUSE = "unspecified"
+
+_SETTING_PREFIX = "escalations."
+_CHANNEL_KEY = "escalations.channel"
+_ALL = "all"
+_REF = re.compile(r"^(?:esc-?|#)?(\d{1,9})$", re.IGNORECASE)
+_CAUSE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_UNRESOLVED = (EscalationStatus.OPEN, EscalationStatus.ACKNOWLEDGED)
+
+
+# -- configuration -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EscalationConfig:
+    """Where a workspace's escalations are posted, who is paged and how fast."""
+
+    channel_id: str | None = None
+    chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    sla_minutes: dict[str, int] = field(default_factory=dict)
+
+    def chain_for(self, severity: str) -> tuple[str, ...]:
+        """The severity's own chain, else the chain for all severities, else nobody."""
+        return self.chains.get(severity) or self.chains.get(_ALL) or ()
+
+    def sla_for(self, severity: str) -> timedelta:
+        minutes = self.sla_minutes.get(severity, DEFAULT_SLA_MINUTES[severity])
+        return timedelta(minutes=minutes)
+
+
+def _config_from_settings(pairs: Iterable[tuple[str, str]]) -> EscalationConfig:
+    channel_id: str | None = None
+    chains: dict[str, tuple[str, ...]] = {}
+    sla: dict[str, int] = {}
+    for key, value in pairs:
+        name = key.removeprefix(_SETTING_PREFIX)
+        if key == _CHANNEL_KEY:
+            channel_id = value or None
+        elif name.startswith("oncall.") and value:
+            chains[name.removeprefix("oncall.")] = tuple(value.split(","))
+        elif name.startswith("sla.") and value.isdigit():
+            sla[name.removeprefix("sla.")] = int(value)
+    return EscalationConfig(channel_id=channel_id, chains=chains, sla_minutes=sla)
+
+
+def load_config(session: Session, *, team_id: str) -> EscalationConfig:
+    """The workspace's escalation settings, read in one query."""
+    return load_configs(session, team_ids=[team_id])[team_id]
+
+
+def load_configs(session: Session, *, team_ids: Iterable[str]) -> dict[str, EscalationConfig]:
+    """Several workspaces' escalation settings in one query (for the SLA job)."""
+    wanted = set(team_ids)
+    grouped: dict[str, list[tuple[str, str]]] = {team: [] for team in wanted}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(TeamSetting.team_id, TeamSetting.key, TeamSetting.value).where(
+            TeamSetting.team_id.in_(wanted), TeamSetting.key.startswith(_SETTING_PREFIX)
+        )
+    )
+    for team, key, value in rows:
+        grouped[team].append((key, value))
+    return {team: _config_from_settings(pairs) for team, pairs in grouped.items()}
+
+
+def set_channel(session: Session, *, team_id: str, channel_id: str, now: datetime) -> None:
+    """Post the workspace's escalations in `channel_id` from now on."""
+    workspace.set_setting(session, team_id=team_id, key=_CHANNEL_KEY, value=channel_id, now=now)
+
+
+def set_chain(
+    session: Session,
+    *,
+    team_id: str,
+    severity: str | None,
+    user_ids: Sequence[str],
+    now: datetime,
+) -> None:
+    """Set the on-call chain (level 1 first) for one severity, or for all when None.
+    An empty list removes the chain."""
+    if len(user_ids) > MAX_CHAIN:
+        raise UsageError(
+            f"A chain has at most {MAX_CHAIN} levels.", "/escalate config oncall [sevN] @l1 @l2"
+        )
+    workspace.set_setting(
+        session,
+        team_id=team_id,
+        key=f"{_SETTING_PREFIX}oncall.{severity or _ALL}",
+        value=",".join(user_ids),
+        now=now,
+    )
+
+
+def set_sla(session: Session, *, team_id: str, severity: str, minutes: int, now: datetime) -> None:
+    """Set how many minutes an escalation of `severity` may wait for an acknowledgement."""
+    if not 1 <= minutes <= MAX_SLA_MINUTES:
+        raise UsageError(
+            f"The deadline must be between 1 and {MAX_SLA_MINUTES} minutes (a week).",
+            "/escalate config sla sevN <minutes>m",
+        )
+    workspace.set_setting(
+        session,
+        team_id=team_id,
+        key=f"{_SETTING_PREFIX}sla.{severity}",
+        value=str(minutes),
+        now=now,
+    )
+
+
+# -- input checks --------------------------------------------------------------------------
+
+
+def parse_ref(text: str) -> int:
+    """`ESC-12`, `esc12`, `#12` or `12` → 12."""
+    match = _REF.match(text.strip())
+    if not match or int(match.group(1)) == 0:
+        raise UsageError(f"`{text}` is not an escalation id; ids look like ESC-12.", "ESC-<n>")
+    return int(match.group(1))
+
+
+def check_summary(summary: str) -> str:
+    """The summary stripped, or a UsageError naming the limit."""
+    text = " ".join(summary.split())
+    if not text:
+        raise UsageError("Say what is wrong in a short summary.", "/escalate [sevN] <summary>")
+    if len(text) > SUMMARY_LIMIT:
+        raise UsageError(
+            f"The summary is {len(text)} characters; the limit is {SUMMARY_LIMIT}. "
+            "Shorten it, or use `/escalate` alone for a form with a details field.",
+            "/escalate [sevN] <summary>",
+        )
+    return text
+
+
+def check_text(text: str | None, *, limit: int, what: str) -> str:
+    """Free text (details, notes) stripped, or a UsageError naming the limit."""
+    value = (text or "").strip()
+    if len(value) > limit:
+        raise UsageError(
+            f"The {what} is {len(value)} characters; the limit is {limit}.", f"{what} ≤ {limit}"
+        )
+    return value
+
+
+def check_cause(cause: str | None) -> str | None:
+    """A cause category: one lowercase word such as `equipment`."""
+    if cause is None or not cause.strip():
+        return None
+    value = cause.strip().lower()
+    if len(value) > CAUSE_LIMIT or not _CAUSE.match(value):
+        raise UsageError(
+            f"`{cause}` is not a cause; use one word of up to {CAUSE_LIMIT} letters, "
+            f"such as {', '.join(COMMON_CAUSES[:4])}.",
+            "/escalate resolve ESC-<n> cause=<word> [note]",
+        )
+    return value
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` on one line, cut with a visible `…` when longer than `limit`."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+# -- opening -------------------------------------------------------------------------------
+
+
+def _next_number(session: Session, *, team_id: str) -> int:
+    """Take the workspace's next number with one atomic upsert-and-return. The row stays
+    locked until the caller's transaction ends, so concurrent openers (threads or
+    instances) queue up and get consecutive numbers; a rollback returns the number."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(EscalationCounter)
+        .values(team_id=team_id, last_number=1)
+        .on_conflict_do_update(
+            index_elements=["team_id"],
+            set_={"last_number": EscalationCounter.last_number + 1},
+        )
+        .returning(EscalationCounter.last_number)
+    )
+    return int(session.execute(statement).scalar_one())
+
+
+def _add_event(
+    session: Session,
+    escalation: Escalation,
+    *,
+    kind: str,
+    now: datetime,
+    actor_id: str | None = None,
+    target_user_id: str | None = None,
+    note: str | None = None,
+) -> EscalationEvent:
+    event = EscalationEvent(
+        team_id=escalation.team_id,
+        escalation_id=escalation.id,
+        at=now,
+        kind=kind,
+        actor_id=actor_id,
+        target_user_id=target_user_id,
+        level=escalation.level or None,
+        note=note or None,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def open_escalation(
+    session: Session,
+    *,
+    team_id: str,
+    reporter_id: str,
+    summary: str,
+    details: str,
+    severity: str,
+    assignee_id: str | None = None,
+    source_link: str | None = None,
+    now: datetime,
+) -> Escalation:
+    """Open an escalation numbered `ESC-<n>` in the workspace and start its SLA timer.
+
+    The owner is `assignee_id`, else the first person of the severity's chain. The
+    timeline's first event (`opened`) names the level-1 person, who is to be paged.
+    """
+    severity = severity.lower()
+    if severity not in SEVERITIES:
+        raise UsageError(f"`{severity}` is not a severity.", "sev1 | sev2 | sev3 | sev4")
+    summary = check_summary(summary)
+    details = check_text(details, limit=DETAILS_LIMIT, what="details")
+    config = load_config(session, team_id=team_id)
+    chain = config.chain_for(severity)
+    deadline = now + config.sla_for(severity)
+    escalation = Escalation(
+        team_id=team_id,
+        number=_next_number(session, team_id=team_id),
+        severity=severity,
+        summary=summary,
+        details=details,
+        status=EscalationStatus.OPEN,
+        reporter_id=reporter_id,
+        assignee_id=assignee_id or (chain[0] if chain else None),
+        level=1 if chain else 0,
+        reminder_count=0,
+        ack_due_at=deadline,
+        next_deadline_at=deadline,
+        channel_id=config.channel_id,
+        source_link=(source_link or None) and source_link[:500],
+        created_at=now,
+    )
+    session.add(escalation)
+    session.flush()
+    _add_event(
+        session,
+        escalation,
+        kind=EventKind.OPENED,
+        now=now,
+        actor_id=reporter_id,
+        target_user_id=chain[0] if chain else None,
+    )
+    return escalation
+
+
+# -- lifecycle -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one state change did: the escalation after it, and its timeline event."""
+
+    escalation: Escalation
+    event: EscalationEvent
+
+    @property
+    def paged_user_id(self) -> str | None:
+        """The chain person to page (opened or escalated), if any."""
+        if self.event.kind in (EventKind.OPENED, EventKind.ESCALATED):
+            return self.event.target_user_id
+        return None
+
+    @property
+    def people_to_tell(self) -> list[str]:
+        """Reporter and owner (and a newly assigned owner), never the person who acted
+        and never the person being paged (the page tells them)."""
+        wanted = [self.escalation.reporter_id, self.escalation.assignee_id]
+        skip = {self.event.actor_id, self.paged_user_id}
+        return [user for user in dict.fromkeys(wanted) if user and user not in skip]
+
+
+def get_escalation(session: Session, *, team_id: str, number: int) -> Escalation:
+    """The workspace's `ESC-<number>`, or NotFoundError."""
+    escalation = session.scalar(
+        select(Escalation).where(Escalation.team_id == team_id, Escalation.number == number)
+    )
+    if escalation is None:
+        raise NotFoundError(f"There is no ESC-{number} in this workspace.")
+    return escalation
+
+
+def record_message(session: Session, *, team_id: str, escalation_id: int, message_ts: str) -> bool:
+    """Remember the channel message of an escalation; False when one is already recorded."""
+    result = session.execute(
+        update(Escalation)
+        .where(
+            Escalation.id == escalation_id,
+            Escalation.team_id == team_id,
+            Escalation.message_ts.is_(None),
+        )
+        .values(message_ts=message_ts)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def timeline(session: Session, *, escalation: Escalation) -> list[EscalationEvent]:
+    """Every event of the escalation, oldest first."""
+    return list(
+        session.scalars(
+            select(EscalationEvent)
+            .where(
+                EscalationEvent.team_id == escalation.team_id,
+                EscalationEvent.escalation_id == escalation.id,
+            )
+            .order_by(EscalationEvent.id)
+        )
+    )
+
+
+def _transition(
+    session: Session,
+    escalation: Escalation,
+    *,
+    allowed_from: Sequence[str],
+    values: dict[str, object],
+    conflict: str,
+    extra_condition: object = None,
+) -> None:
+    """Apply `values` only if the row is still in one of `allowed_from`; else ConflictError
+    with `conflict` formatted with the escalation's `ref` and current `status`."""
+    conditions = [
+        Escalation.id == escalation.id,
+        Escalation.team_id == escalation.team_id,
+        Escalation.status.in_(allowed_from),
+    ]
+    if extra_condition is not None:
+        conditions.append(extra_condition)
+    result = session.execute(
+        update(Escalation)
+        .where(*conditions)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(escalation)
+    if result.rowcount != 1:
+        raise ConflictError(conflict.format(ref=escalation.ref, status=escalation.status))
+
+
+def _already(wanted: str) -> str:
+    return "{ref} is already {status}, so it cannot be " + wanted + "."
+
+
+def acknowledge(
+    session: Session, *, team_id: str, number: int, user_id: str, note: str = "", now: datetime
+) -> Change:
+    """Acknowledge an open escalation: it stops escalating and `user_id` owns it."""
+    note = check_text(note, limit=NOTE_LIMIT, what="note")
+    escalation = get_escalation(session, team_id=team_id, number=number)
+    _transition(
+        session,
+        escalation,
+        allowed_from=[EscalationStatus.OPEN],
+        values={
+            "status": EscalationStatus.ACKNOWLEDGED,
+            "acknowledged_at": now,
+            "acknowledged_by": user_id,
+            "assignee_id": user_id,
+            "next_deadline_at": None,
+        },
+        conflict=_already("acknowledged"),
+    )
+    event = _add_event(
+        session, escalation, kind=EventKind.ACKNOWLEDGED, now=now, actor_id=user_id, note=note
+    )
+    return Change(escalation, event)
+
+
+def resolve(
+    session: Session,
+    *,
+    team_id: str,
+    number: int,
+    user_id: str,
+    note: str = "",
+    cause: str | None = None,
+    now: datetime,
+) -> Change:
+    """Resolve an open or acknowledged escalation, with a note and a cause category.
+    Resolving an unacknowledged one also counts as its acknowledgement (for MTTA)."""
+    note = check_text(note, limit=NOTE_LIMIT, what="note")
+    cause = check_cause(cause)
+    escalation = get_escalation(session, team_id=team_id, number=number)
+    _transition(
+        session,
+        escalation,
+        allowed_from=_UNRESOLVED,
+        values={
+            "status": EscalationStatus.RESOLVED,
+            "resolved_at": now,
+            "resolved_by": user_id,
+            "resolution_note": note or None,
+            "cause": cause,
+            "next_deadline_at": None,
+            "acknowledged_at": func.coalesce(Escalation.acknowledged_at, now),
+            "acknowledged_by": func.coalesce(Escalation.acknowledged_by, user_id),
+        },
+        conflict=_already("resolved"),
+    )
+    event = _add_event(
+        session,
+        escalation,
+        kind=EventKind.RESOLVED,
+        now=now,
+        actor_id=user_id,
+        note=note,
+        target_user_id=None,
+    )
+    return Change(escalation, event)
+
+
+def reopen(
+    session: Session, *, team_id: str, number: int, user_id: str, note: str = "", now: datetime
+) -> Change:
+    """Reopen a resolved escalation: it needs a new acknowledgement within its SLA, and
+    escalates from its current level if nobody gives one."""
+    note = check_text(note, limit=NOTE_LIMIT, what="note")
+    escalation = get_escalation(session, team_id=team_id, number=number)
+    deadline = now + load_config(session, team_id=team_id).sla_for(escalation.severity)
+    _transition(
+        session,
+        escalation,
+        allowed_from=[EscalationStatus.RESOLVED],
+        values={
+            "status": EscalationStatus.OPEN,
+            "resolved_at": None,
+            "resolved_by": None,
+            "acknowledged_at": None,
+            "acknowledged_by": None,
+            "ack_due_at": deadline,
+            "next_deadline_at": deadline,
+            "reminder_count": 0,
+        },
+        conflict="{ref} is {status}, not resolved; there is nothing to reopen.",
+    )
+    event = _add_event(
+        session, escalation, kind=EventKind.REOPENED, now=now, actor_id=user_id, note=note
+    )
+    return Change(escalation, event)
+
+
+def assign(
+    session: Session, *, team_id: str, number: int, user_id: str, assignee_id: str, now: datetime
+) -> Change:
+    """Make `assignee_id` the owner of an unresolved escalation."""
+    escalation = get_escalation(session, team_id=team_id, number=number)
+    if escalation.status == EscalationStatus.RESOLVED:
+        raise ConflictError(f"{escalation.ref} is resolved; reopen it before assigning it.")
+    _transition(
+        session,
+        escalation,
+        allowed_from=_UNRESOLVED,
+        values={"assignee_id": assignee_id},
+        conflict="{ref} is already assigned to that person (or was just resolved).",
+        extra_condition=or_(
+            Escalation.assignee_id.is_(None), Escalation.assignee_id != assignee_id
+        ),
+    )
+    event = _add_event(
+        session,
+        escalation,
+        kind=EventKind.ASSIGNED,
+        now=now,
+        actor_id=user_id,
+        target_user_id=assignee_id,
+    )
+    return Change(escalation, event)
+
+
+# -- SLA timers ----------------------------------------------------------------------------
+
+
+def advance_overdue(session: Session, *, now: datetime, limit: int = 200) -> list[Change]:
+    """Move every open escalation whose deadline has passed one step: to the next level
+    of its chain (the new owner, to be paged), or past the last level a reminder to the
+    channel; either way with a fresh deadline one SLA period from now.
+
+    Each step is claimed with an UPDATE conditioned on the level and reminder count
+    this call saw, so when several schedulers run at once exactly one takes it.
+    """
+    overdue = list(
+        session.scalars(
+            select(Escalation)
+            .where(Escalation.status == EscalationStatus.OPEN, Escalation.next_deadline_at <= now)
+            .order_by(Escalation.next_deadline_at)
+            .limit(limit)
+        )
+    )
+    configs = load_configs(session, team_ids={e.team_id for e in overdue})
+    changes: list[Change] = []
+    for escalation in overdue:
+        config = configs[escalation.team_id]
+        chain = config.chain_for(escalation.severity)
+        seen_level, seen_reminders = escalation.level, escalation.reminder_count
+        values: dict[str, object] = {"next_deadline_at": now + config.sla_for(escalation.severity)}
+        if seen_level < len(chain):
+            target = chain[seen_level]
+            values.update(level=seen_level + 1, assignee_id=target)
+            kind = EventKind.ESCALATED
+        else:
+            target = None
+            values.update(reminder_count=seen_reminders + 1)
+            kind = EventKind.REMINDED
+        result = session.execute(
+            update(Escalation)
+            .where(
+                Escalation.id == escalation.id,
+                Escalation.status == EscalationStatus.OPEN,
+                Escalation.level == seen_level,
+                Escalation.reminder_count == seen_reminders,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            continue
+        session.refresh(escalation)
+        event = _add_event(session, escalation, kind=kind, now=now, target_user_id=target)
+        changes.append(Change(escalation, event))
+    return changes
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EscalationSummary:
+    """An escalation as lists, the huddle and the App Home show it."""
+
+    number: int
+    severity: str
+    summary: str
+    status: str
+    owner_id: str | None
+    reporter_id: str
+    level: int
+    created_at: datetime
+    age: timedelta
+    ack_due_at: datetime
+    next_deadline_at: datetime | None
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    sla_breached: bool
+
+    @property
+    def ref(self) -> str:
+        return f"ESC-{self.number}"
+
+
+def is_sla_breached(escalation: Escalation, *, now: datetime) -> bool:
+    """Not acknowledged by its ack deadline (acknowledged late, or still waiting past it)."""
+    acknowledged = escalation.acknowledged_at
+    return (acknowledged or now) > escalation.ack_due_at
+
+
+def summarize(escalation: Escalation, *, now: datetime) -> EscalationSummary:
+    end = escalation.resolved_at or now
+    return EscalationSummary(
+        number=escalation.number,
+        severity=escalation.severity,
+        summary=escalation.summary,
+        status=escalation.status,
+        owner_id=escalation.assignee_id,
+        reporter_id=escalation.reporter_id,
+        level=escalation.level,
+        created_at=escalation.created_at,
+        age=end - escalation.created_at,
+        ack_due_at=escalation.ack_due_at,
+        next_deadline_at=escalation.next_deadline_at,
+        acknowledged_at=escalation.acknowledged_at,
+        resolved_at=escalation.resolved_at,
+        sla_breached=is_sla_breached(escalation, now=now),
+    )
+
+
+def _urgency(item: EscalationSummary) -> tuple[object, ...]:
+    return (
+        item.status == EscalationStatus.RESOLVED,
+        item.severity,
+        not item.sla_breached,
+        item.status != EscalationStatus.OPEN,
+        item.created_at,
+    )
+
+
+def open_escalations(session: Session, *, team_id: str, now: datetime) -> list[EscalationSummary]:
+    """Every unresolved escalation (acknowledged included), most urgent first:
+    by severity, SLA breaches first, unacknowledged before acknowledged, oldest first."""
+    rows = session.scalars(
+        select(Escalation).where(Escalation.team_id == team_id, Escalation.status.in_(_UNRESOLVED))
+    )
+    return sorted((summarize(row, now=now) for row in rows), key=_urgency)
+
+
+def escalations_for_user(
+    session: Session, *, team_id: str, user_id: str, now: datetime
+) -> list[EscalationSummary]:
+    """Unresolved escalations that `user_id` owns or reported, most urgent first."""
+    rows = session.scalars(
+        select(Escalation).where(
+            Escalation.team_id == team_id,
+            Escalation.status.in_(_UNRESOLVED),
+            or_(Escalation.assignee_id == user_id, Escalation.reporter_id == user_id),
+        )
+    )
+    return sorted((summarize(row, now=now) for row in rows), key=_urgency)
+
+
+def recent_escalations(
+    session: Session, *, team_id: str, now: datetime, limit: int = 25
+) -> tuple[list[EscalationSummary], int]:
+    """Unresolved escalations first, then the most recently resolved; and the total count."""
+    total = session.scalar(
+        select(func.count()).select_from(Escalation).where(Escalation.team_id == team_id)
+    )
+    unresolved = open_escalations(session, team_id=team_id, now=now)
+    resolved = session.scalars(
+        select(Escalation)
+        .where(Escalation.team_id == team_id, Escalation.status == EscalationStatus.RESOLVED)
+        .order_by(Escalation.resolved_at.desc())
+        .limit(max(0, limit - len(unresolved)))
+    )
+    items = unresolved[:limit] + [summarize(row, now=now) for row in resolved]
+    return items, int(total or 0)
+
+
+@dataclass(frozen=True)
+class ResolvedEscalation:
+    number: int
+    severity: str
+    summary: str
+    owner_id: str | None
+    resolved_by: str | None
+    cause: str | None
+    created_at: datetime
+    resolved_at: datetime
+
+    @property
+    def ref(self) -> str:
+        return f"ESC-{self.number}"
+
+    @property
+    def time_to_resolve(self) -> timedelta:
+        return self.resolved_at - self.created_at
+
+
+def resolved_since(session: Session, *, team_id: str, since: datetime) -> list[ResolvedEscalation]:
+    """Escalations resolved at or after `since`, oldest resolution first (for MTTR)."""
+    rows = session.execute(
+        select(
+            Escalation.number,
+            Escalation.severity,
+            Escalation.summary,
+            Escalation.assignee_id,
+            Escalation.resolved_by,
+            Escalation.cause,
+            Escalation.created_at,
+            Escalation.resolved_at,
+        )
+        .where(
+            Escalation.team_id == team_id,
+            Escalation.status == EscalationStatus.RESOLVED,
+            Escalation.resolved_at >= since,
+        )
+        .order_by(Escalation.resolved_at)
+    )
+    return [ResolvedEscalation(*row) for row in rows]
+
+
+def mean_duration(durations: Sequence[timedelta]) -> timedelta | None:
+    """The mean of `durations`, or None when there are none."""
+    if not durations:
+        return None
+    return sum(durations, timedelta()) / len(durations)
+
+
+def known_causes(session: Session, *, team_id: str) -> list[str]:
+    """The common causes plus every cause this workspace has used, for the resolve form."""
+    used = session.scalars(
+        select(Escalation.cause)
+        .where(Escalation.team_id == team_id, Escalation.cause.is_not(None))
+        .distinct()
+    )
+    return list(dict.fromkeys([*COMMON_CAUSES, *sorted(c for c in used if c)]))[:100]
+
+
+# -- statistics ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeverityStats:
+    severity: str
+    count: int
+    acknowledged: int
+    resolved: int
+    mtta: timedelta | None
+    mttr: timedelta | None
+    breached: int
+
+    @property
+    def breach_rate(self) -> float | None:
+        return self.breached / self.count if self.count else None
+
+
+@dataclass(frozen=True)
+class CauseShare:
+    cause: str
+    count: int
+    percent: float
+    cumulative_percent: float
+
+
+@dataclass(frozen=True)
+class EscalationStats:
+    days: int
+    since: datetime
+    by_severity: list[SeverityStats]
+    total: SeverityStats
+    causes: list[CauseShare]
+
+
+def _severity_stats(label: str, rows: Sequence[Escalation], now: datetime) -> SeverityStats:
+    ack_times = [r.acknowledged_at - r.created_at for r in rows if r.acknowledged_at]
+    resolve_times = [r.resolved_at - r.created_at for r in rows if r.resolved_at]
+    return SeverityStats(
+        severity=label,
+        count=len(rows),
+        acknowledged=len(ack_times),
+        resolved=len(resolve_times),
+        mtta=mean_duration(ack_times),
+        mttr=mean_duration(resolve_times),
+        breached=sum(is_sla_breached(r, now=now) for r in rows),
+    )
+
+
+def pareto(causes: Iterable[str]) -> list[CauseShare]:
+    """Causes by count, largest first (ties by name), with each share and the running total."""
+    counts = Counter(causes)
+    total = sum(counts.values())
+    shares: list[CauseShare] = []
+    running = 0
+    for cause, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        running += count
+        shares.append(CauseShare(cause, count, 100 * count / total, 100 * running / total))
+    return shares
+
+
+def escalation_stats(
+    session: Session, *, team_id: str, days: int, now: datetime
+) -> EscalationStats:
+    """Escalations opened in the last `days` days: count, MTTA (opened → acknowledged),
+    MTTR (opened → resolved) and SLA breach rate per severity, and a Pareto of the causes
+    of the resolved ones (resolved without a cause count as `unspecified`)."""
+    since = now - timedelta(days=days)
+    rows = list(
+        session.scalars(
+            select(Escalation).where(Escalation.team_id == team_id, Escalation.created_at >= since)
+        )
+    )
+    by_severity = [
+        _severity_stats(sev, [r for r in rows if r.severity == sev], now) for sev in SEVERITIES
+    ]
+    causes = [r.cause or UNSPECIFIED_CAUSE for r in rows if r.status == EscalationStatus.RESOLVED]
+    return EscalationStats(
+        days=days,
+        since=since,
+        by_severity=[s for s in by_severity if s.count],
+        total=_severity_stats("all", rows, now),
+        causes=pareto(causes),
+    )

@@ -1,0 +1,149 @@
+"""Buttons on escalation messages and pages (Acknowledge, Resolve, Reassign, Reopen) and
+the "Escalate this" button under the DM help."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from bot import escalation_messages as messages
+from bot.blocks import render
+from bot.errors import ConflictError, OpsbotError
+from bot.ids import ActionId, CallbackId
+from bot.models import EscalationStatus
+from bot.services import escalations, workspace
+from handlers.errors import error_message
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from slack_bolt import Ack, App
+    from slack_bolt.context.respond import Respond
+    from slack_sdk import WebClient
+
+    from bot.runtime import Runtime
+
+
+@contextmanager
+def answering_errors(respond: Respond) -> Iterator[None]:
+    """Answer an expected error (a double click's "already acknowledged") to the clicker.
+
+    Bolt 1.30 clears an action's ack when its listener raises just after `ack()`, and
+    then answers Slack with a 404 after three seconds; so expected errors are answered
+    here, with the one error handler's text, instead of being raised. Anything else is
+    still raised to the error handler."""
+    try:
+        yield
+    except OpsbotError as error:
+        respond(response_type="ephemeral", replace_original=False, **error_message(error))
+
+
+def _number(action: dict[str, Any]) -> int:
+    """The escalation a control belongs to: the button's value, or the block id's suffix
+    (a users_select has no value)."""
+    value = action.get("value") or str(action.get("block_id", "")).rsplit("_", 1)[-1]
+    return escalations.parse_ref(value)
+
+
+def _who(body: dict[str, Any]) -> tuple[str, str]:
+    return str(body["team"]["id"]), str(body["user"]["id"])
+
+
+def register(app: App, runtime: Runtime) -> None:
+    def apply_change(
+        body: dict[str, Any],
+        client: WebClient,
+        service: Callable[..., escalations.Change],
+        **arguments: Any,
+    ) -> None:
+        """Run one lifecycle service for the clicker, then tell Slack about it."""
+        team_id, user_id = _who(body)
+        now = runtime.clock.now()
+        with runtime.db.session() as session:
+            change = service(session, team_id=team_id, user_id=user_id, now=now, **arguments)
+        messages.deliver(client, runtime.db, change, now=now)
+
+    @app.action(ActionId.ESCALATION_ACK)
+    def acknowledge(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        with answering_errors(respond):
+            apply_change(body, client, escalations.acknowledge, number=_number(action))
+
+    @app.action(ActionId.ESCALATION_REOPEN)
+    def reopen(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        with answering_errors(respond):
+            apply_change(body, client, escalations.reopen, number=_number(action))
+
+    @app.action(ActionId.ESCALATION_REASSIGN)
+    def reassign(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        with answering_errors(respond):
+            apply_change(
+                body,
+                client,
+                escalations.assign,
+                number=_number(action),
+                assignee_id=str(action["selected_user"]),
+            )
+
+    @app.action(ActionId.ESCALATION_RESOLVE)
+    def resolve(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        team_id, _user_id = _who(body)
+        with answering_errors(respond):
+            with runtime.db.session() as session:
+                escalation = escalations.get_escalation(
+                    session, team_id=team_id, number=_number(action)
+                )
+                causes = escalations.known_causes(session, team_id=team_id)
+            if escalation.status == EscalationStatus.RESOLVED:
+                raise ConflictError(f"{escalation.ref} is already resolved.")
+            view = render(
+                "views/escalation_resolve",
+                callback_id=CallbackId.ESCALATION_RESOLVE,
+                ref=escalation.ref,
+                number=escalation.number,
+                summary=escalation.summary,
+                causes=causes,
+                note_limit=escalations.NOTE_LIMIT,
+            )
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action(ActionId.ESCALATE_THIS)
+    def escalate_this(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        team_id, user_id = _who(body)
+        request = json.loads(action["value"])
+        now = runtime.clock.now()
+        with answering_errors(respond):
+            with runtime.db.session() as session:
+                if not workspace.claim_key(
+                    session, team_id=team_id, key=f"escalate-this:{request['ts']}", now=now
+                ):
+                    raise ConflictError("That message has already been escalated.")
+                escalation = escalations.open_escalation(
+                    session,
+                    team_id=team_id,
+                    reporter_id=user_id,
+                    severity=escalations.DEFAULT_SEVERITY,
+                    now=now,
+                    **messages.summary_and_details(request["text"]),
+                )
+            opened = messages.escalation_context(escalation, now=now)
+            client.chat_postMessage(
+                channel=user_id, **render("messages/escalation_opened", e=opened)
+            )
+            messages.announce_opened(client, runtime.db, escalation, now=now)

@@ -1,0 +1,90 @@
+"""Direct messages to the bot: `escalate …` or `sev1 …` opens an escalation from the
+text; anything else gets help and an "Escalate this" button."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from bot import escalation_messages as messages
+from bot.blocks import render
+from bot.ids import ActionId
+from bot.parsing import decode_entities
+from bot.services import escalations, workspace
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+    from slack_sdk import WebClient
+
+    from bot.runtime import Runtime
+
+BUTTON_VALUE_LIMIT = 2000
+
+
+def parse_request(text: str) -> tuple[str, str] | None:
+    """`escalate [sevN] <text>` or `sevN <text>` → (severity, text); anything else → None."""
+    first, _, rest = text.strip().partition(" ")
+    word = first.lower().rstrip(":,")
+    if word == "escalate":
+        second, _, after = rest.strip().partition(" ")
+        if second.lower().rstrip(":,") in escalations.SEVERITIES:
+            return second.lower().rstrip(":,"), after.strip()
+        return escalations.DEFAULT_SEVERITY, rest.strip()
+    if word in escalations.SEVERITIES:
+        return word, rest.strip()
+    return None
+
+
+def escalate_this_value(ts: str, text: str) -> str:
+    """The button's value: the DM's ts and text, cut to fit Slack's 2,000 characters."""
+    keep = text
+    while True:
+        value = json.dumps({"ts": ts, "text": keep}, ensure_ascii=False)
+        if len(value) <= BUTTON_VALUE_LIMIT:
+            return value
+        keep = keep[: len(keep) - (len(value) - BUTTON_VALUE_LIMIT) - 1]
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.event("message")
+    def direct_message(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        team_id = str(body.get("team_id") or "")
+        user_id = str(event["user"])
+        text = decode_entities(str(event.get("text") or "")).strip()
+        request = parse_request(text)
+        if request is None or not request[1]:
+            help_message = render(
+                "messages/escalation_dm_help",
+                action_id=ActionId.ESCALATE_THIS,
+                button_value=(
+                    escalate_this_value(str(event["ts"]), text) if text and not request else None
+                ),
+            )
+            client.chat_postMessage(channel=event["channel"], **help_message)
+            return
+        severity, request_text = request
+        now = runtime.clock.now()
+        with runtime.db.session() as session:
+            # Slack retries are dropped by event_id in the middleware; this also covers
+            # the same message delivered under another event id.
+            if not workspace.claim_key(
+                session, team_id=team_id, key=f"dm:{event['channel']}:{event['ts']}", now=now
+            ):
+                return
+            escalation = escalations.open_escalation(
+                session,
+                team_id=team_id,
+                reporter_id=user_id,
+                severity=severity,
+                now=now,
+                **messages.summary_and_details(request_text),
+            )
+        client.chat_postMessage(
+            channel=event["channel"],
+            **render(
+                "messages/escalation_opened", e=messages.escalation_context(escalation, now=now)
+            ),
+        )
+        messages.announce_opened(client, runtime.db, escalation, now=now)
