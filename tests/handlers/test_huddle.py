@@ -118,7 +118,7 @@ def test_status_shows_next_run_last_post_and_failures(
     slack: SlackDriver, fake_slack: FakeSlack, runtime: Runtime, clock: ManualClock
 ) -> None:
     assert "No channel has a huddle yet" in slack.command("/huddle", "status", user=ADMIN).text()
-    slack.command("/huddle", f"config {OPS} time=09:00 tz=America/Chicago", user=ADMIN)
+    slack.command("/huddle", f"config {OPS} time=09:00 tz=america/chicago", user=ADMIN)
     slack.command("/huddle", "config <#C0OTHER|other> time=03:30", user=ADMIN)
     shown = slack.command("/huddle", "status", user=ADMIN).text()
     assert "<#C0OPS> · *09:00* America/Chicago, mon-fri · next: Mon 02 Mar 09:00 CST" in shown
