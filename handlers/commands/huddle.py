@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
+from slack_sdk.errors import SlackApiError
+
 from bot.blocks import render
-from bot.errors import UsageError
+from bot.errors import OpsbotError, UsageError
 from bot.ids import Command
 from bot.jobs import post_huddle
 from bot.parsing import command_text, parse_channel_ref, split_options
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 
 CONFIG_USAGE = "/huddle config #channel time=HH:MM [tz=Area/City] [days=mon-fri]"
 OFF_USAGE = "/huddle off #channel"
+CANNOT_POST_HERE = ("not_in_channel", "channel_not_found", "is_archived", "restricted_action")
 USAGE = f"{CONFIG_USAGE} | {OFF_USAGE} | /huddle preview | /huddle now | /huddle status"
 
 
@@ -112,9 +115,23 @@ def register(app: App, runtime: Runtime) -> None:
                 reply = render("messages/huddle_reply", action="posting", channel_id=here)
         ack(**reply)
         if verb == "now":
-            post_huddle(
-                runtime.db, client, team_id=team_id, channel_id=here, now=now, default_tz=default_tz
-            )
+            try:
+                post_huddle(
+                    runtime.db,
+                    client,
+                    team_id=team_id,
+                    channel_id=here,
+                    now=now,
+                    default_tz=default_tz,
+                )
+            except SlackApiError as exc:
+                error = exc.response.get("error")
+                if error not in CANNOT_POST_HERE:
+                    raise
+                raise OpsbotError(
+                    f"I could not post the huddle here (Slack says `{error}`). "
+                    "Invite me to this channel with `/invite @Opsbot` and try again."
+                ) from exc
 
 
 def _configure(

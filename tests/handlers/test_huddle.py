@@ -138,3 +138,13 @@ def test_status_shows_next_run_last_post_and_failures(
     shown = slack.command("/huddle", "status", user=ADMIN).text()
     assert "Mon 02 Mar: :x: failed after 6 attempt(s)" in shown
     assert "next: Tue 03 Mar 09:00 CST" in shown
+
+
+def test_now_in_a_channel_without_the_bot_explains_what_to_do(
+    slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
+    fake_slack.fail("chat.postMessage", error="not_in_channel")
+    slack.command("/huddle", "now", user=MARIA, channel=OPS_CHANNEL)
+    [answer] = fake_slack.wait_for("response_url")
+    assert "Invite me to this channel" in answer.blocks_text()
+    assert "`not_in_channel`" in answer.blocks_text()
