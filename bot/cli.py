@@ -103,6 +103,52 @@ def _console(settings: Settings, *, demo: bool, database_url: str | None) -> int
     return run_console(settings, demo=demo, database_url=database_url)
 
 
+# --- huddle ---
+def cmd_huddle_run(args: argparse.Namespace, settings: Settings) -> int:
+    from slack_sdk.errors import SlackApiError
+
+    from bot.clock import SystemClock
+    from bot.db import Database
+    from bot.huddle_post import post_huddle
+    from bot.migrate import upgrade
+    from bot.runtime import make_client
+
+    _require(settings, "SLACK_BOT_TOKEN")
+    upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        ts = post_huddle(
+            db,
+            make_client(settings),
+            team_id=args.team,
+            channel_id=args.channel,
+            now=SystemClock().now(),
+            default_tz=settings.opsbot_timezone,
+        )
+    except SlackApiError as exc:
+        print(f"Slack refused the huddle post: {exc.response.get('error')}.", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    print(f"Posted the huddle in {args.channel} (message {ts}).")
+    return 0
+
+
+def _add_huddle_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    huddle = commands.add_parser("huddle", help="the daily huddle")
+    actions = huddle.add_subparsers(dest="huddle_command", required=True, metavar="ACTION")
+    run = actions.add_parser(
+        "run",
+        help="post the huddle in a channel now (does not count as the day's scheduled post)",
+    )
+    run.add_argument("--team", required=True, help="Slack workspace id, T…")
+    run.add_argument("--channel", required=True, help="Slack channel id, C…")
+    run.set_defaults(handler=cmd_huddle_run)
+
+
+# --- end huddle ---
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="opsbot", description="Opsbot, the operations assistant for Slack."
@@ -134,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--database", metavar="URL", help="database URL (default: console.db in this directory)"
     )
     console.set_defaults(handler=cmd_console)
+    _add_huddle_commands(commands)
     return parser
 
 

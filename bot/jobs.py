@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot import standup_slack
 from bot.escalation_messages import advance_sla_timers
+from bot.huddle_post import post_huddle
+from bot.services import huddle
 from bot.services.standups import REMINDER_KIND, REPORT_KIND
 
 if TYPE_CHECKING:
+    from bot.models import ScheduledPost
     from bot.runtime import Runtime
 
 
@@ -30,3 +34,36 @@ def register_jobs(runtime: Runtime) -> None:
     runtime.scheduler.add_job(
         "standup-reports", lambda now: standup_slack.post_due_reports(runtime, now)
     )
+    # huddle
+    register_huddle(runtime)
+
+
+# --- huddle ---------------------------------------------------------------------------------
+
+
+def register_huddle(runtime: Runtime) -> None:
+    """Every tick: post the huddles that are due (exactly once each, through the ledger)."""
+    grace = timedelta(minutes=runtime.settings.opsbot_grace_minutes)
+
+    def run_huddles(now: datetime) -> None:
+        with runtime.db.session() as session:
+            due = huddle.due_huddles(session, now=now, grace=grace)
+        for post in due:
+            runtime.scheduler.deliver(post.key, scheduled_for=post.scheduled_for, now=now)
+
+    def send_huddle(post: ScheduledPost) -> str:
+        return post_huddle(
+            runtime.db,
+            runtime.client,
+            team_id=post.team_id,
+            channel_id=post.channel_id,
+            now=runtime.clock.now(),
+            default_tz=runtime.settings.opsbot_timezone,
+            local_date=post.local_date,
+        )
+
+    runtime.scheduler.add_job("huddle", run_huddles)
+    runtime.scheduler.add_sender(huddle.HUDDLE_KIND, send_huddle)
+
+
+# --- end huddle -----------------------------------------------------------------------------

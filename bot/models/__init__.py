@@ -7,6 +7,7 @@ from bot.models.escalation import (
     EscalationStatus,
     EventKind,
 )
+from bot.models.huddle import HuddleConfig
 from bot.models.schedule import PostStatus, ScheduledPost
 from bot.models.standup import (
     Standup,
@@ -23,6 +24,7 @@ __all__ = [
     "EscalationEvent",
     "EscalationStatus",
     "EventKind",
+    "HuddleConfig",
     "PostStatus",
     "ProcessedKey",
     "ScheduledPost",

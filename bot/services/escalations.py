@@ -699,6 +699,7 @@ class ResolvedEscalation:
     cause: str | None
     created_at: datetime
     resolved_at: datetime
+    acknowledged_at: datetime | None
 
     @property
     def ref(self) -> str:
@@ -721,6 +722,7 @@ def resolved_since(session: Session, *, team_id: str, since: datetime) -> list[R
             Escalation.cause,
             Escalation.created_at,
             Escalation.resolved_at,
+            Escalation.acknowledged_at,
         )
         .where(
             Escalation.team_id == team_id,

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAYS = frozenset(range(5))
@@ -63,17 +64,20 @@ def parse_time(text: str) -> time:
     return time(int(match.group(1)), int(match.group(2)))
 
 
+@cache
+def _zone_names() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
 def parse_timezone(text: str) -> ZoneInfo:
-    """An IANA zone name such as `Europe/Berlin`."""
-    name = text.strip()
-    try:
-        if not name or name.startswith("/") or ".." in name:
-            raise ZoneInfoNotFoundError(name)
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    """An IANA zone name such as `Europe/Berlin`, in any letter case (commands are
+    case-insensitive); the zone keeps its canonical name."""
+    name = _zone_names().get(text.strip().lower())
+    if name is None:
         raise ScheduleValueError(
             f"`{text}` is not a timezone; use an IANA name such as Europe/Berlin or America/Chicago"
-        ) from None
+        )
+    return ZoneInfo(name)
 
 
 def occurrence(local_date: date, at: time, zone: ZoneInfo) -> datetime:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers.commands import escalate, ops, standup
+from handlers.commands import escalate, huddle, ops, standup
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -16,3 +16,4 @@ def register(app: App, runtime: Runtime) -> None:
     escalate.register(app, runtime)
     ops.register(app, runtime)
     standup.register(app, runtime)
+    huddle.register(app, runtime)
