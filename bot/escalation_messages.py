@@ -300,6 +300,7 @@ def open_modal_view(
     details: str = "",
     severity: str = escalations.DEFAULT_SEVERITY,
     link: str | None = None,
+    assignee: str | None = None,
 ) -> dict[str, Any]:
     """The "Escalate an issue" modal, pre-filled."""
     return render(
@@ -310,6 +311,7 @@ def open_modal_view(
         severity=severity if severity in escalations.SEVERITIES else escalations.DEFAULT_SEVERITY,
         severities=[(s, escalations.SEVERITY_NAMES[s]) for s in escalations.SEVERITIES],
         link=link,
+        assignee=assignee,
         summary_limit=escalations.SUMMARY_LIMIT,
         details_limit=escalations.DETAILS_LIMIT,
     )

@@ -1,12 +1,15 @@
-"""The "Answer" button of standup reminders and of the "which standup?" picker."""
+"""The "Answer" button of standup reminders and of the "which standup?" picker, and the
+report's "Escalate" button on a blocker."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from bot import standup_slack
 from bot.ids import ActionId
-from bot.services import standups
+from bot.services import standups, workspace
+from handlers.views.escalations import open_escalation_modal
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App
@@ -29,3 +32,23 @@ def register(app: App, runtime: Runtime) -> None:
                 runtime, session, client, team_id=team_id, user_id=user_id, standup=standup
             )
         client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action(ActionId.STANDUP_ESCALATE_BLOCKER)
+    def escalate_blocker(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """Open the escalation modal pre-filled with the blocker and a link back to the
+        answer, owned by whoever clicked."""
+        ack()
+        blocker = json.loads(body["actions"][0]["value"])
+        with runtime.db.session() as session:
+            author = workspace.get_profile(
+                session, team_id=body["team"]["id"], user_id=blocker["author"]
+            )
+        reporter = author.name if author else "a participant"
+        open_escalation_modal(
+            client,
+            trigger_id=body["trigger_id"],
+            summary=blocker["blocker"],
+            details=f"Blocker from the {blocker['date']} standup, reported by {reporter}.",
+            link=blocker.get("link"),
+            assignee=body["user"]["id"],
+        )

@@ -26,10 +26,13 @@ def open_escalation_modal(
     details: str = "",
     severity: str = escalations.DEFAULT_SEVERITY,
     link: str | None = None,
+    assignee: str | None = None,
 ) -> None:
     """Open the escalation modal pre-filled; its submission opens the escalation.
     Call it right after `ack()`: a trigger id lives three seconds."""
-    view = messages.open_modal_view(summary=summary, details=details, severity=severity, link=link)
+    view = messages.open_modal_view(
+        summary=summary, details=details, severity=severity, link=link, assignee=assignee
+    )
     client.views_open(trigger_id=trigger_id, view=view)
 
 

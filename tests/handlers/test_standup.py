@@ -13,9 +13,10 @@ import pytest
 from bot.clock import ManualClock
 from bot.ids import ActionId
 from bot.runtime import Runtime
+from bot.services import escalations
 from bot.standin.driver import SlackDriver, form_values
 from bot.standin.server import ApiCall, FakeSlack
-from tests.conftest import ADMIN, JOE, MARIA
+from tests.conftest import ADMIN, JOE, MARIA, TEAM
 
 STANDUP = "C0STANDUP"
 NIGHT = "C0NIGHT"
@@ -222,6 +223,46 @@ def test_report_at_report_time_lists_answered_away_missing_and_blockers(
     assert value["author"] == MARIA and value["channel"] == STANDUP
     assert value["date"] == "2026-03-02"
     assert value["link"].startswith("https://opsbot-demo.slack.com/archives/C0STANDUP/p")
+
+    # Joe escalates Maria's blocker from the report: the escalation modal opens pre-filled,
+    # owned by Joe, and its submission opens the escalation with a link back to the answer.
+    team.click(
+        ActionId.STANDUP_ESCALATE_BLOCKER,
+        user=JOE,
+        value=escalate["value"],
+        channel=STANDUP,
+        message=reports[0],
+    )
+    modal = fake_slack.wait_for(
+        "views.open", lambda c: c["view"]["callback_id"] == "escalation_open"
+    )[0]["view"]
+    shown_modal = ApiCall("view", modal).blocks_text()
+    assert "Forklift 2 <down> & no spare" in json.dumps(modal, ensure_ascii=False)
+    assert "reported by Maria" in json.dumps(modal)
+    assert "this message" in shown_modal
+    assignee = next(b for b in modal["blocks"] if b.get("block_id") == "assignee")
+    assert assignee["element"]["initial_user"] == JOE
+    summary = next(b for b in modal["blocks"] if b.get("block_id") == "summary")
+    details = next(b for b in modal["blocks"] if b.get("block_id") == "details")
+    team.submit(
+        modal,
+        form_values(
+            modal,
+            {
+                "summary": summary["element"]["initial_value"],
+                "details": details["element"]["initial_value"],
+                "assignee": JOE,
+            },
+        ),
+        user=JOE,
+    )
+    opened = fake_slack.wait_for("chat.postMessage", lambda c: "ESC-1" in c.blocks_text())
+    assert "Forklift 2 &lt;down&gt; &amp; no spare" in opened[0].blocks_text()
+    with runtime.db.session() as session:
+        mine = escalations.escalations_for_user(session, team_id=TEAM, user_id=JOE, now=clock.now())
+    assert [(e.ref, e.owner_id, e.summary) for e in mine] == [
+        ("ESC-1", JOE, "Forklift 2 <down> & no spare")
+    ]
 
     # The same report on demand, for that date, to the caller only.
     reply = team.command("/standup", f"report 2026-03-02 <#{STANDUP}>", user=JOE)
