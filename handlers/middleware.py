@@ -1,25 +1,49 @@
-"""Global middleware: Slack retries of an event that was already handled are dropped here."""
+"""Global middleware: an ack that stays given, and Slack retries of an event that was
+already handled are dropped here."""
 
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import BoltResponse
+from slack_bolt import Ack, BoltResponse
 
 from bot.services import workspace
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from slack_bolt import App, BoltRequest
+    from slack_bolt import App, BoltContext, BoltRequest
 
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 
+class KeptAck(Ack):
+    """An Ack whose response, once given, is never taken back.
+
+    slack-bolt 1.30 resets `ack.response` to None when a listener raises *after* acking
+    (thread_runner's error path), so Slack could get a 404 after three seconds instead of
+    the ack it was already promised. The error handler still answers the user.
+    """
+
+    @property  # type: ignore[override]
+    def response(self) -> BoltResponse | None:
+        return getattr(self, "_kept_response", None)
+
+    @response.setter
+    def response(self, value: BoltResponse | None) -> None:
+        if value is not None or self.response is None:
+            self._kept_response = value
+
+
 def register(app: App, runtime: Runtime) -> None:
+    @app.middleware
+    def keep_acks(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        context["ack"] = KeptAck()
+        return next()
+
     @app.middleware
     def drop_repeated_events(
         request: BoltRequest, body: dict[str, Any], next: Callable[[], BoltResponse]
