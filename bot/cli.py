@@ -107,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
         sub.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
         sub.set_defaults(handler=handler)
+
+    # kpis
+    from bot.cli_kpi import add_kpi_commands
+
+    add_kpi_commands(commands)
     return parser
 
 

@@ -14,8 +14,11 @@ class Command(StrEnum):
 
 
 class ActionId(StrEnum):
-    pass
+    # kpis
+    KPI_REMOVE_CONFIRM = "kpi_remove_confirm"
+    KPI_REMOVE_CANCEL = "kpi_remove_cancel"
 
 
 class CallbackId(StrEnum):
-    pass
+    # kpis
+    KPI_ADD = "kpi_add"

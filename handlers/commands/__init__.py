@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers.commands import ops
+from handlers.commands import kpi, ops
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -14,3 +14,4 @@ if TYPE_CHECKING:
 
 def register(app: App, runtime: Runtime) -> None:
     ops.register(app, runtime)
+    kpi.register(app, runtime)

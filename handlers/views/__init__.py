@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from handlers.views import kpi
+
 if TYPE_CHECKING:
     from slack_bolt import App
 
@@ -11,4 +13,4 @@ if TYPE_CHECKING:
 
 
 def register(app: App, runtime: Runtime) -> None:
-    del app, runtime  # features register their listeners here as they land
+    kpi.register(app, runtime)
