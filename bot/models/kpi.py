@@ -43,7 +43,9 @@ class KpiDatapoint(TeamScoped, Base):
     """One recorded value of a KPI at a moment."""
 
     __tablename__ = "kpi_datapoints"
-    __table_args__ = (Index("ix_kpi_datapoints_team_id_kpi_id_at", "team_id", "kpi_id", "at"),)
+    # Lookups read one KPI's values in time order: with (id, value) in the index they are
+    # answered from the index alone, in order, on SQLite and PostgreSQL alike.
+    __table_args__ = (Index("ix_kpi_datapoints_lookup", "team_id", "kpi_id", "at", "id", "value"),)
 
     # The composite index leads with team_id, so the mixin's own index would only slow writes.
     team_id: Mapped[str] = mapped_column(String(32))

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+import numpy as np
 from rapidfuzz import fuzz, process
-from sqlalchemy import and_, case, delete, func, select
+from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.errors import ConflictError, NotFoundError
@@ -396,17 +397,10 @@ def period_values(
     session: Session, *, kpi: Kpi, start: datetime, end: datetime
 ) -> tuple[list[datetime], list[float]]:
     """Times and values of a KPI from `start` to `end` (inclusive), oldest first."""
-    rows = session.execute(
-        select(KpiDatapoint.at, KpiDatapoint.value)
-        .where(
-            KpiDatapoint.team_id == kpi.team_id,
-            KpiDatapoint.kpi_id == kpi.id,
-            KpiDatapoint.at >= start,
-            KpiDatapoint.at <= end,
-        )
-        .order_by(KpiDatapoint.at, KpiDatapoint.id)
-    ).all()
-    return [row[0] for row in rows], [row[1] for row in rows]
+    query = _in_order(kpi, start, end).add_columns(KpiDatapoint.at)
+    rows = session.connection().execute(query).all()
+    values, times = zip(*rows, strict=True) if rows else ((), ())
+    return list(times), list(values)
 
 
 def _state_key(status: Status, violations: list[spc.Violation]) -> str:
@@ -422,7 +416,7 @@ def update_alert_state(session: Session, *, kpi: Kpi) -> Alert | None:
     if not latest:
         return None
     value, at = latest[0]
-    _times, values = period_values(session, kpi=kpi, start=at - ALERT_WINDOW, end=at)
+    values = _values_between(session, kpi=kpi, start=at - ALERT_WINDOW, end=at)
     chart = spc.control_chart(values)
     violations = chart.rules_at(len(values) - 1) if chart else []
     status = status_of(kpi, value)
@@ -511,6 +505,8 @@ def scoreboard(session: Session, *, team_id: str) -> list[ScoreLine]:
 
 @dataclass(frozen=True)
 class RuleSummary:
+    rule: int
+    above: bool
     description: str
     count: int
     last_at: datetime
@@ -531,41 +527,28 @@ class KpiDetail:
     maximum: float | None
     previous_mean: float | None
     change: Trend | None  # this period's mean against the previous period's
-    chart: spc.ControlChart | None
+    limits: spc.Limits | None  # None with fewer than two values
     rules: list[RuleSummary]
 
 
 def kpi_detail(session: Session, *, kpi: Kpi, period: Period, now: datetime) -> KpiDetail:
     """Latest value and status, min/mean/max and SPC over `period` ending `now`, and the
-    change of the mean against the period before. Aggregates run in SQL; only the
-    period's values are loaded (for SPC)."""
+    change of the mean against the period before. Only the period's values are loaded,
+    without their times (which cost more to load than the values); the previous period's
+    mean is an SQL aggregate, and only the times of the last violations are read."""
     start = period.start(now)
-    previous_start = period.start(start)
-    in_period = KpiDatapoint.at >= start
-    before = KpiDatapoint.at < start
-    stats = session.execute(
-        select(
-            func.count(case((in_period, 1))),
-            func.min(case((in_period, KpiDatapoint.value))),
-            func.avg(case((in_period, KpiDatapoint.value))),
-            func.max(case((in_period, KpiDatapoint.value))),
-            func.avg(case((before, KpiDatapoint.value))),
-        ).where(
-            and_(
-                KpiDatapoint.team_id == kpi.team_id,
-                KpiDatapoint.kpi_id == kpi.id,
-                KpiDatapoint.at >= previous_start,
-                KpiDatapoint.at <= now,
-            )
+    values = _values_between(session, kpi=kpi, start=start, end=now)
+    previous_mean = session.scalar(
+        select(func.avg(KpiDatapoint.value)).where(
+            *_of(kpi), KpiDatapoint.at >= period.start(start), KpiDatapoint.at < start
         )
-    ).one()
-    count, minimum, mean, maximum, previous_mean = stats
+    )
     latest = latest_values(session, kpi=kpi, count=1)
     latest_value, latest_at = latest[0] if latest else (None, None)
-    times, values = period_values(session, kpi=kpi, start=start, end=now)
-    chart = spc.control_chart(values)
-    mean = None if mean is None else float(mean)
+    array = np.asarray(values, dtype=float)
+    mean = float(array.mean()) if values else None
     previous_mean = None if previous_mean is None else float(previous_mean)
+    chart = spc.control_chart(array)
     return KpiDetail(
         kpi=kpi,
         period=period,
@@ -574,25 +557,57 @@ def kpi_detail(session: Session, *, kpi: Kpi, period: Period, now: datetime) -> 
         latest=latest_value,
         latest_at=latest_at,
         status=status_of(kpi, latest_value),
-        count=count,
-        minimum=minimum,
+        count=len(values),
+        minimum=float(array.min()) if values else None,
         mean=mean,
-        maximum=maximum,
+        maximum=float(array.max()) if values else None,
         previous_mean=previous_mean,
         change=trend(mean, previous_mean, better=kpi.better),
-        chart=chart,
-        rules=_summarise(chart, times),
+        limits=chart,
+        rules=_summarise(session, kpi=kpi, start=start, end=now, chart=chart),
     )
 
 
-def _summarise(chart: spc.ControlChart | None, times: list[datetime]) -> list[RuleSummary]:
-    """One line per rule and side: how often it was broken and when last, rule 1 first."""
+def _of(kpi: Kpi) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    return KpiDatapoint.team_id == kpi.team_id, KpiDatapoint.kpi_id == kpi.id
+
+
+_ORDER = (KpiDatapoint.at, KpiDatapoint.id)
+
+
+def _between(kpi: Kpi, start: datetime, end: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (*_of(kpi), KpiDatapoint.at >= start, KpiDatapoint.at <= end)
+
+
+def _in_order(kpi: Kpi, start: datetime, end: datetime) -> Select[tuple[float]]:
+    return select(KpiDatapoint.value).where(*_between(kpi, start, end)).order_by(*_ORDER)
+
+
+def _values_between(session: Session, *, kpi: Kpi, start: datetime, end: datetime) -> list[float]:
+    # Core execution on the session's connection: no ORM row processing.
+    return list(session.connection().execute(_in_order(kpi, start, end)).scalars().all())
+
+
+def _summarise(
+    session: Session, *, kpi: Kpi, start: datetime, end: datetime, chart: spc.ControlChart | None
+) -> list[RuleSummary]:
+    """One line per rule and side: how often it broke and when last, rule 1 first. Only
+    the times of those last points are read, by their position counted from the end
+    (the last violations are usually recent, so each lookup is short)."""
     if chart is None:
         return []
     grouped: dict[tuple[int, bool], list[spc.Violation]] = {}
     for violation in chart.violations:
         grouped.setdefault((violation.rule, not violation.above), []).append(violation)
-    return [
-        RuleSummary(found[0].description, len(found), times[found[-1].index])
-        for _key, found in sorted(grouped.items())
-    ]
+    summaries = []
+    for (rule, below), found in sorted(grouped.items()):
+        last_at = session.scalar(
+            select(KpiDatapoint.at)
+            .where(*_between(kpi, start, end))
+            .order_by(KpiDatapoint.at.desc(), KpiDatapoint.id.desc())
+            .offset(chart.count - 1 - found[-1].index)
+            .limit(1)
+        )
+        assert last_at is not None
+        summaries.append(RuleSummary(rule, not below, found[0].description, len(found), last_at))
+    return summaries

@@ -37,10 +37,15 @@ class Violation:
 
 
 @dataclass(frozen=True)
-class ControlChart:
+class Limits:
+    """Centre line and sigma of an individuals chart; control limits at ±3 sigma."""
+
     centre: float
     sigma: float
-    violations: tuple[Violation, ...]
+
+    @classmethod
+    def from_moving_range(cls, mean: float, mean_moving_range: float) -> Limits:
+        return cls(centre=mean, sigma=mean_moving_range / D2)
 
     @property
     def upper(self) -> float:
@@ -49,6 +54,12 @@ class ControlChart:
     @property
     def lower(self) -> float:
         return self.centre - 3 * self.sigma
+
+
+@dataclass(frozen=True)
+class ControlChart(Limits):
+    count: int
+    violations: tuple[Violation, ...]
 
     def rules_at(self, index: int) -> list[Violation]:
         """The violations completed by the point at `index`."""
@@ -88,4 +99,4 @@ def control_chart(values: Sequence[float] | np.ndarray) -> ControlChart | None:
         for rule, hits in checks:
             found.extend(Violation(rule, above, int(i)) for i in np.flatnonzero(hits))
     found.sort(key=lambda v: (v.index, v.rule))
-    return ControlChart(centre=centre, sigma=sigma, violations=tuple(found))
+    return ControlChart(count=len(x), centre=centre, sigma=sigma, violations=tuple(found))

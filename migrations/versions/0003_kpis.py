@@ -71,13 +71,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("kpi_datapoints", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_kpi_datapoints_team_id_kpi_id_at", ["team_id", "kpi_id", "at"], unique=False
+            "ix_kpi_datapoints_lookup", ["team_id", "kpi_id", "at", "id", "value"], unique=False
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("kpi_datapoints", schema=None) as batch_op:
-        batch_op.drop_index("ix_kpi_datapoints_team_id_kpi_id_at")
+        batch_op.drop_index("ix_kpi_datapoints_lookup")
 
     op.drop_table("kpi_datapoints")
     with op.batch_alter_table("kpis", schema=None) as batch_op:

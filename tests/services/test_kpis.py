@@ -142,7 +142,7 @@ def test_detail_aggregates_the_period_and_compares_with_the_one_before(db: Datab
     assert detail.previous_mean == pytest.approx(90)
     assert detail.change is not None and detail.change.improving is True
     assert detail.latest == 98 and detail.status == Status.ON_TARGET
-    assert detail.chart is not None and detail.chart.centre == pytest.approx(96)
+    assert detail.limits is not None and detail.limits.centre == pytest.approx(96)
 
 
 def test_one_alert_per_change_of_state(db: Database) -> None:

@@ -68,13 +68,14 @@ def test_detail_alert_and_notices_render_and_escape() -> None:
         maximum=97.0,
         previous_mean=95.0,
         change=kpis.trend(92.94, 95.0, better="higher"),
-        chart=chart,
-        rules=kpis._summarise(chart, times),
+        limits=chart,
+        rules=[kpis.RuleSummary(1, False, "1 point beyond the lower control limit", 1, times[3])],
     )
     shown = text(render("messages/kpi_detail", d=detail, zone="America/Chicago", chart_coming=True))
     assert "&lt;b&gt;on time&lt;/b&gt; &amp; complete" in shown
     assert "<b>" not in shown
     assert "2026-03-02 02:00" in shown  # latest, in Chicago time
+    assert "1 point beyond the lower control limit (2026-02-28 02:00)" in shown
     alert = kpis.Alert(
         team_id="T1",
         kpi_id=7,
