@@ -545,10 +545,9 @@ def kpi_detail(session: Session, *, kpi: Kpi, period: Period, now: datetime) -> 
     )
     latest = latest_values(session, kpi=kpi, count=1)
     latest_value, latest_at = latest[0] if latest else (None, None)
-    array = np.asarray(values, dtype=float)
-    mean = float(array.mean()) if values else None
+    mean = float(values.mean()) if len(values) else None
     previous_mean = None if previous_mean is None else float(previous_mean)
-    chart = spc.control_chart(array)
+    chart = spc.control_chart(values)
     return KpiDetail(
         kpi=kpi,
         period=period,
@@ -558,9 +557,9 @@ def kpi_detail(session: Session, *, kpi: Kpi, period: Period, now: datetime) -> 
         latest_at=latest_at,
         status=status_of(kpi, latest_value),
         count=len(values),
-        minimum=float(array.min()) if values else None,
+        minimum=float(values.min()) if len(values) else None,
         mean=mean,
-        maximum=float(array.max()) if values else None,
+        maximum=float(values.max()) if len(values) else None,
         previous_mean=previous_mean,
         change=trend(mean, previous_mean, better=kpi.better),
         limits=chart,
@@ -583,9 +582,14 @@ def _in_order(kpi: Kpi, start: datetime, end: datetime) -> Select[tuple[float]]:
     return select(KpiDatapoint.value).where(*_between(kpi, start, end)).order_by(*_ORDER)
 
 
-def _values_between(session: Session, *, kpi: Kpi, start: datetime, end: datetime) -> list[float]:
-    # Core execution on the session's connection: no ORM row processing.
-    return list(session.connection().execute(_in_order(kpi, start, end)).scalars().all())
+def _values_between(session: Session, *, kpi: Kpi, start: datetime, end: datetime) -> np.ndarray:
+    """The values in time order as an array. Read straight from the DBAPI cursor: for
+    10^4-10^5 floats SQLAlchemy's per-row objects cost more than the query itself."""
+    result = session.connection().execute(_in_order(kpi, start, end))
+    try:
+        return np.array(result.cursor.fetchall(), dtype=float).reshape(-1)
+    finally:
+        result.close()
 
 
 def _summarise(
