@@ -43,10 +43,6 @@ class Limits:
     centre: float
     sigma: float
 
-    @classmethod
-    def from_moving_range(cls, mean: float, mean_moving_range: float) -> Limits:
-        return cls(centre=mean, sigma=mean_moving_range / D2)
-
     @property
     def upper(self) -> float:
         return self.centre + 3 * self.sigma

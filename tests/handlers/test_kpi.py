@@ -143,3 +143,17 @@ def test_add_modal_validates_and_creates(slack: SlackDriver, fake_slack: FakeSla
     assert added["channel"] == OPS_CHANNEL
     assert "Added *pick-rate*: target ≥ 140 lines/h, warning ≥ 120 lines/h" in added.blocks_text()
     assert f"owner <@{MARIA}>" in added.blocks_text()
+
+
+def test_chart_in_a_channel_without_the_bot_explains_how_to_fix_it(
+    slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
+    _add_on_time(slack)
+    slack.command("/kpi", "record on-time 96", user=MARIA)
+    fake_slack.fail("files.completeUploadExternal", error="not_in_channel")
+    reply = slack.command("/kpi", "on-time", user=MARIA, channel="C0ELSEWHERE")
+    assert "On-Time, last 30 days" in reply.text()
+    told = fake_slack.wait_for(
+        "response_url", lambda c: "could not post the chart" in str(c.params)
+    )
+    assert "/invite @opsbot" in str(told[0].params)
