@@ -181,6 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     console.set_defaults(handler=cmd_console)
     _add_huddle_commands(commands)
+    # kpis
+    from bot.cli_kpi import add_kpi_commands
+
+    add_kpi_commands(commands)
     return parser
 
 

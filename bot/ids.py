@@ -24,6 +24,9 @@ class ActionId(StrEnum):
     STANDUP_OPEN = "standup_open"
     STANDUP_ESCALATE_BLOCKER = "standup_escalate_blocker"
     STANDUP_ANSWER_INPUT = "standup_answer_input"
+    # kpis
+    KPI_REMOVE_CONFIRM = "kpi_remove_confirm"
+    KPI_REMOVE_CANCEL = "kpi_remove_cancel"
 
 
 class CallbackId(StrEnum):
@@ -33,3 +36,5 @@ class CallbackId(StrEnum):
     ESCALATION_RESOLVE = "escalation_resolve"
     # standups
     STANDUP_ANSWER = "standup_answer"
+    # kpis
+    KPI_ADD = "kpi_add"

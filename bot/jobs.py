@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from bot import standup_slack
 from bot.escalation_messages import advance_sla_timers
 from bot.huddle_post import post_huddle
-from bot.services import huddle
+from bot.services import huddle, kpis
 from bot.services.standups import REMINDER_KIND, REPORT_KIND
 
 if TYPE_CHECKING:
@@ -36,6 +36,13 @@ def register_jobs(runtime: Runtime) -> None:
     )
     # huddle
     register_huddle(runtime)
+    # kpis: KPIs removed more than 30 days ago are deleted for good, with their values.
+    runtime.scheduler.add_job("purge-removed-kpis", lambda now: _purge_removed_kpis(runtime, now))
+
+
+def _purge_removed_kpis(runtime: Runtime, now: datetime) -> None:
+    with runtime.db.session() as session:
+        kpis.purge_removed(session, now=now)
 
 
 # --- huddle ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.demo import CHANNELS, DEMO_TEAM, PEOPLE, escalations, huddle, standups
+from bot.demo import CHANNELS, DEMO_TEAM, PEOPLE, escalations, huddle, kpis, standups
 from bot.services import workspace
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class FeatureSeed(Protocol):
 
 
 # Each feature's `bot/demo/<feature>.py` `seed` function, run in this order.
-FEATURE_SEEDS: list[FeatureSeed] = [escalations.seed, standups.seed, huddle.seed]
+FEATURE_SEEDS: list[FeatureSeed] = [kpis.seed, escalations.seed, standups.seed, huddle.seed]
 
 
 def populate_standin(slack: FakeSlack) -> None:

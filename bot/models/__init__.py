@@ -8,6 +8,7 @@ from bot.models.escalation import (
     EventKind,
 )
 from bot.models.huddle import HuddleConfig
+from bot.models.kpi import ApiToken, Better, Kpi, KpiDatapoint
 from bot.models.schedule import PostStatus, ScheduledPost
 from bot.models.standup import (
     Standup,
@@ -19,12 +20,16 @@ from bot.models.standup import (
 from bot.models.workspace import ProcessedKey, SlackUser, TeamSetting
 
 __all__ = [
+    "ApiToken",
+    "Better",
     "Escalation",
     "EscalationCounter",
     "EscalationEvent",
     "EscalationStatus",
     "EventKind",
     "HuddleConfig",
+    "Kpi",
+    "KpiDatapoint",
     "PostStatus",
     "ProcessedKey",
     "ScheduledPost",

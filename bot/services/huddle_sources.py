@@ -13,14 +13,44 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.services import escalations, standups
+from bot.services import escalations, kpis, standups
 from bot.services.huddle import (
     Blocker,
     HuddleSources,
+    KpiLine,
+    KpiStatus,
     OpenEscalation,
     ResolvedEscalation,
     StandupSummary,
 )
+
+_KPI_STATUS = {
+    kpis.Status.ON_TARGET: KpiStatus.ON_TARGET,
+    kpis.Status.WARNING: KpiStatus.WARNING,
+    kpis.Status.OFF_TARGET: KpiStatus.OFF_TARGET,
+    kpis.Status.NO_DATA: KpiStatus.NO_DATA,
+}
+
+
+def kpi_lines(
+    session: Session, *, team_id: str, now: datetime, since: datetime
+) -> Sequence[KpiLine] | None:
+    """The KPI scoreboard (one query); the trend is the change since the previous value.
+    None when the team tracks no KPI yet."""
+    lines = kpis.scoreboard(session, team_id=team_id)
+    if not lines:
+        return None
+    return [
+        KpiLine(
+            name=line.kpi.name,
+            value=line.latest,
+            unit=line.kpi.unit,
+            target=line.kpi.target,
+            status=_KPI_STATUS[line.status],
+            trend=line.trend.change if line.trend else None,
+        )
+        for line in lines
+    ]
 
 
 def _severity(name: str) -> int:
@@ -84,6 +114,7 @@ def standup_summary(
 def huddle_sources() -> HuddleSources:
     """The sources of the running bot."""
     return HuddleSources(
+        kpis=kpi_lines,
         open_escalations=open_escalation_lines,
         resolved_escalations=resolved_escalation_lines,
         standup=standup_summary,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from handlers.api import kpis
+
 if TYPE_CHECKING:
     from flask import Flask
 
@@ -11,4 +13,4 @@ if TYPE_CHECKING:
 
 
 def register(web: Flask, runtime: Runtime) -> None:
-    del web, runtime  # features register their routes here as they land
+    kpis.register(web, runtime)

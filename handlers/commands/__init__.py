@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers.commands import escalate, huddle, ops, standup
+from handlers.commands import escalate, huddle, kpi, ops, standup
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -17,3 +17,4 @@ def register(app: App, runtime: Runtime) -> None:
     ops.register(app, runtime)
     standup.register(app, runtime)
     huddle.register(app, runtime)
+    kpi.register(app, runtime)

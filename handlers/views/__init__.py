@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers.views import escalations, standup
+from handlers.views import escalations, kpi, standup
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -15,3 +15,4 @@ if TYPE_CHECKING:
 def register(app: App, runtime: Runtime) -> None:
     escalations.register(app, runtime)
     standup.register(app, runtime)
+    kpi.register(app, runtime)

@@ -1,0 +1,172 @@
+"""`/kpi <name> 90d` against a KPI with 1,000,000 stored values (one every 5 minutes,
+about 9.5 years): ack latency through the WSGI app, and the chart rendered after the ack.
+
+SQLite always; PostgreSQL too when OPSBOT_BENCH_DATABASE_URL names an empty database
+(its tables are dropped and re-created).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from bot.clock import ManualClock
+from bot.config import load_settings
+from bot.db import Database
+from bot.migrate import upgrade
+from bot.runtime import build_runtime
+from bot.services import kpis
+from bot.services.kpi_chart import render_chart
+from bot.standin.driver import SlackDriver
+from bot.standin.server import FakeSlack
+from bot.web import create_web_app
+
+VALUES = 1_000_000
+STEP = timedelta(minutes=5)
+REQUESTS = 30
+TEAM = "T0BENCH"
+NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+COLUMNS = "(team_id, kpi_id, value, at, recorded_at, source)"
+
+
+def _rows(kpi_id: int) -> list[tuple[str, int, float, datetime, datetime, str]]:
+    rng = random.Random(7)
+    first = NOW - STEP * (VALUES - 1)
+    rows = []
+    for i in range(VALUES):
+        at = (first + STEP * i).replace(tzinfo=None)
+        value = 96 + 1.5 * ((i // 8640) % 7 - 3) / 3 + rng.gauss(0, 0.8)
+        rows.append((TEAM, kpi_id, round(value, 2), at, at, "bench"))
+    return rows
+
+
+def _fill(db: Database) -> int:
+    with db.session() as session:
+        kpi = kpis.create_kpi(
+            session,
+            team_id=TEAM,
+            name="on-time-shipping",
+            target=95,
+            warn=93,
+            unit="%",
+            created_by="UBENCH",
+            now=NOW,
+        )
+        kpi_id = kpi.id
+    rows = _rows(kpi_id)
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if db.is_sqlite:
+            cursor.executemany(
+                f"INSERT INTO kpi_datapoints {COLUMNS} VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        *r[:3],
+                        r[3].isoformat(" ", "microseconds"),
+                        r[4].isoformat(" ", "microseconds"),
+                        r[5],
+                    )
+                    for r in rows
+                ],
+            )
+        else:
+            with cursor.copy(f"COPY kpi_datapoints {COLUMNS} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        raw.commit()
+    finally:
+        raw.close()
+    # What autovacuum does to a table this size in production: statistics, visibility map.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("ANALYZE" if db.is_sqlite else "VACUUM ANALYZE kpi_datapoints"))
+    return kpi_id
+
+
+def _measure(url: str, label: str, fake: FakeSlack) -> None:
+    upgrade(url)
+    settings = load_settings(
+        _env_file=None,
+        slack_bot_token="xoxb-bench",
+        slack_signing_secret="bench-secret",
+        slack_api_url=fake.api_url,
+        database_url=url,
+    )
+    runtime = build_runtime(settings, clock=ManualClock(NOW))
+    started = time.perf_counter()
+    _fill(runtime.db)
+    print(f"[{label}] stored {VALUES:,} values in {time.perf_counter() - started:.1f} s")
+    web = create_web_app(runtime).test_client()
+
+    def transport(body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        answer = web.post("/slack/events", data=body, headers=headers)
+        return answer.status_code, answer.data
+
+    driver = SlackDriver(
+        signing_secret="bench-secret",
+        transport=transport,
+        response_base_url=fake.url,
+        team_id=TEAM,
+    )
+    fake.reset()
+    driver.command("/kpi", "on-time-shipping 90d", user="UBENCH")  # warms the profile cache
+    fake.wait_for("files.completeUploadExternal", count=1, timeout=60)
+    timings = []
+    for n in range(REQUESTS):
+        began = time.perf_counter()
+        reply = driver.command("/kpi", "on-time-shipping 90d", user="UBENCH")
+        timings.append((time.perf_counter() - began) * 1000)
+        assert reply.status == 200 and "last 90 days" in reply.text(), reply.body[:300]
+        # let the chart upload finish, so it does not compete with the next ack for the CPU
+        fake.wait_for("files.completeUploadExternal", count=n + 2, timeout=60)
+    with runtime.db.session() as session:
+        kpi = kpis.find_kpi(session, team_id=TEAM, name="on-time-shipping")
+        times, values = kpis.period_values(
+            session, kpi=kpi, start=NOW - timedelta(days=90), end=NOW
+        )
+    began = time.perf_counter()
+    png = render_chart(kpi=kpi, times=times, values=values, title="on-time-shipping, last 90 days")
+    chart_ms = (time.perf_counter() - began) * 1000
+    runtime.close()
+    timings.sort()
+    p95 = timings[int(len(timings) * 0.95) - 1]
+    print(
+        f"[{label}] /kpi on-time-shipping 90d ack ({len(values):,} values in the period, "
+        f"{REQUESTS} requests): min {timings[0]:.1f} ms, p50 {statistics.median(timings):.1f} ms, "
+        f"p95 {p95:.1f} ms, max {timings[-1]:.1f} ms; chart render {chart_ms:.0f} ms "
+        f"({len(png) // 1024} KiB PNG); load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} cores"
+    )
+
+
+def _reset_postgres(url: str) -> str:
+    url = load_settings(_env_file=None, database_url=url).database_url
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+def main() -> None:
+    fake = FakeSlack(team_id=TEAM).start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            _measure(f"sqlite:///{Path(tmp) / 'bench.db'}", "SQLite", fake)
+        pg_url = os.environ.get("OPSBOT_BENCH_DATABASE_URL")
+        if pg_url:
+            _measure(_reset_postgres(pg_url), "PostgreSQL", fake)
+    finally:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()

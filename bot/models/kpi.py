@@ -1,0 +1,70 @@
+"""KPI definitions, their recorded values, and the bearer tokens of the ingest API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base, TeamScoped
+
+
+class Better:
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+class Kpi(TeamScoped, Base):
+    """One KPI of a workspace. Removed KPIs keep `deleted_at` (restorable for 30 days)."""
+
+    __tablename__ = "kpis"
+    __table_args__ = (UniqueConstraint("team_id", "name_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    name_key: Mapped[str] = mapped_column(String(64))  # lower-cased name, for lookups
+    unit: Mapped[str] = mapped_column(String(32), default="")
+    target: Mapped[float] = mapped_column(Float)
+    better: Mapped[str] = mapped_column(String(8), default=Better.HIGHER)
+    warn: Mapped[float | None] = mapped_column(Float)
+    description: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[str | None] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+    deleted_by: Mapped[str | None] = mapped_column(String(32))
+    # What the KPI channel was last told about (status plus broken SPC rules), so that
+    # one alert goes out per change of state, not one per value.
+    alert_state: Mapped[str] = mapped_column(String(64), default="")
+
+
+class KpiDatapoint(TeamScoped, Base):
+    """One recorded value of a KPI at a moment."""
+
+    __tablename__ = "kpi_datapoints"
+    # Lookups read one KPI's values in time order: with (id, value) in the index they are
+    # answered from the index alone, in order, on SQLite and PostgreSQL alike.
+    __table_args__ = (Index("ix_kpi_datapoints_lookup", "team_id", "kpi_id", "at", "id", "value"),)
+
+    # The composite index leads with team_id, so the mixin's own index would only slow writes.
+    team_id: Mapped[str] = mapped_column(String(32))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpis.id", ondelete="CASCADE"))
+    value: Mapped[float] = mapped_column(Float)
+    at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(16))  # slack, api or csv
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class ApiToken(TeamScoped, Base):
+    """A bearer token of the ingest API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

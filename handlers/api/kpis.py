@@ -1,0 +1,112 @@
+"""`POST /api/v1/kpis/<name>/datapoints`: values from other systems, with a bearer token
+from `opsbot token create`. Body `{"value": 97.5, "at": "…"}` or a list of them (`at`
+optional, ISO 8601, UTC when it has no offset). Alerts go out as for `/kpi record`."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from flask import Response, jsonify, request
+
+from bot.errors import NotFoundError
+from bot.services import kpi_ingest, kpis
+from handlers.kpi_posts import post_alerts
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_POINTS = 1000
+
+
+class Unprocessable(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _points(body: Any, *, now: datetime) -> list[tuple[float, datetime]]:
+    items = body if isinstance(body, list) else [body]
+    if not items:
+        raise Unprocessable("body", "send at least one datapoint")
+    if len(items) > MAX_POINTS:
+        raise Unprocessable("body", f"send at most {MAX_POINTS} datapoints per request")
+    points = []
+    for index, item in enumerate(items):
+        prefix = f"[{index}]." if isinstance(body, list) else ""
+        if not isinstance(item, dict):
+            raise Unprocessable(prefix.rstrip(".") or "body", 'a datapoint is {"value": …}')
+        if "value" not in item:
+            raise Unprocessable(prefix + "value", "value is required")
+        try:
+            value = kpis.check_value(item["value"])
+        except kpis.KpiValueError as exc:
+            raise Unprocessable(prefix + "value", str(exc)) from None
+        at = now
+        if item.get("at") is not None:
+            if not isinstance(item["at"], str):
+                raise Unprocessable(prefix + "at", "at must be an ISO 8601 string")
+            try:
+                at = kpis.check_time(kpi_ingest.parse_time(item["at"]), now=now)
+            except kpis.KpiValueError as exc:
+                raise Unprocessable(prefix + "at", str(exc)) from None
+        points.append((value, at))
+    return points
+
+
+def _error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
+    return jsonify(error=message, **extra), status
+
+
+def register(web: Flask, runtime: Runtime) -> None:
+    @web.post("/api/v1/kpis/<name>/datapoints")
+    def record_datapoints(name: str) -> tuple[Response, int]:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        now = runtime.clock.now()
+        with runtime.db.session() as session:
+            team_id = (
+                kpi_ingest.team_for_token(session, token=token.strip())
+                if scheme.lower() == "bearer" and token.strip()
+                else None
+            )
+            if team_id is None:
+                response, status = _error(401, "missing, unknown or revoked bearer token")
+                response.headers["WWW-Authenticate"] = 'Bearer realm="opsbot"'
+                return response, status
+            try:
+                kpi = kpis.find_kpi(session, team_id=team_id, name=name)
+            except NotFoundError as exc:
+                suggestions = kpis.suggest_names(session, team_id=team_id, name=name)
+                return _error(404, exc.message, suggestions=suggestions)
+            body = request.get_json(silent=True)
+            if body is None:
+                return _error(422, "the body must be JSON", field="body")
+            try:
+                points = _points(body, now=now)
+            except Unprocessable as exc:
+                return _error(422, exc.message, field=exc.field)
+            recorded = kpis.record_values(
+                session, kpi=kpi, points=points, source="api", recorded_by=None, now=now
+            )
+            answer = {
+                "kpi": kpi.name,
+                "recorded": recorded.count,
+                "latest": recorded.latest,
+                "status": str(recorded.status),
+            }
+        if recorded.alert is not None:
+            runtime.executor.submit(_post_alerts, runtime, recorded.alert)
+        return jsonify(answer), 201
+
+
+def _post_alerts(runtime: Runtime, alert: kpis.Alert) -> None:
+    try:
+        post_alerts(runtime.client, runtime.db, [alert], zone=runtime.settings.opsbot_timezone)
+    except Exception:
+        log.exception("could not post the KPI alert for %s", alert.name)
