@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
+from random import Random
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session
@@ -24,9 +25,12 @@ from bot.blocks import render
 from bot.clock import ManualClock
 from bot.config import load_settings
 from bot.db import Base, Database
+from bot.demo import escalations as demo_escalations
+from bot.demo import kpis as demo_kpis
+from bot.demo import standups as demo_standups
 from bot.migrate import upgrade
 from bot.runtime import build_runtime
-from bot.services import huddle
+from bot.services import escalations, huddle, kpis
 from bot.services.huddle import (
     Blocker,
     HuddleSources,
@@ -36,6 +40,7 @@ from bot.services.huddle import (
     ResolvedEscalation,
     StandupSummary,
 )
+from bot.services.huddle_sources import huddle_sources
 from bot.services.schedule import WEEKDAYS
 from bot.standin.server import FakeSlack
 
@@ -145,6 +150,75 @@ def bench_build(db: Database, channels: list[tuple[str, str]], size: int) -> Non
     )
 
 
+def seed_features(db: Database) -> None:
+    """Every team gets the demo operation's real data: 12 KPIs with 180 days of history,
+    about 60 escalations, a standup with two weeks of answers."""
+    for n in range(TEAMS):
+        team_id = f"T{n:04d}"
+        for seed_feature in (demo_kpis.seed, demo_escalations.seed, demo_standups.seed):
+            with db.session() as session:
+                seed_feature(session, team_id=team_id, now=NOW, rng=Random(n))
+
+
+def grow_features(db: Database) -> None:
+    """Per team, 500 more open escalations and 88 more KPIs (100 in all) with a value each."""
+    for n in range(TEAMS):
+        team_id = f"T{n:04d}"
+        with db.session() as session:
+            for k in range(500):
+                escalations.open_escalation(
+                    session,
+                    team_id=team_id,
+                    reporter_id="UMARIA",
+                    summary=f"Dock {k % 12} issue {k}",
+                    details="",
+                    severity=f"sev{k % 4 + 1}",
+                    now=NOW - timedelta(minutes=k),
+                )
+            for k in range(88):
+                kpi = kpis.create_kpi(
+                    session,
+                    team_id=team_id,
+                    name=f"extra-{k}",
+                    target=95,
+                    created_by="UMARIA",
+                    now=NOW - timedelta(days=2),
+                )
+                kpis.record_values(
+                    session,
+                    kpi=kpi,
+                    points=[(90.0 + k % 10, NOW - HOUR)],
+                    source="bench",
+                    recorded_by=None,
+                    now=NOW,
+                )
+
+
+def bench_build_real(db: Database, channels: list[tuple[str, str]], label: str) -> None:
+    """The huddle with the features' real sources (`huddle_sources()`), as the bot builds it."""
+    sources = huddle_sources()
+    counter = QueryCounter()
+    started = time.perf_counter()
+    with counter.counting(db.engine):
+        for team_id, channel_id in channels:
+            with db.session() as session:
+                built = huddle.channel_huddle(
+                    session,
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    default_tz="UTC",
+                    now=NOW,
+                    sources=sources,
+                )
+            render("messages/huddle", huddle=built)
+    elapsed = time.perf_counter() - started
+    print(
+        f"build+render with real sources, {label}: "
+        f"{counter.count / len(channels):.1f} queries/channel, "
+        f"{elapsed / len(channels) * 1000:.2f} ms/channel, {elapsed:.1f} s in all"
+    )
+
+
 def bench_tick(url: str, fake: FakeSlack) -> None:
     settings = load_settings(
         _env_file=None,
@@ -193,6 +267,10 @@ def main() -> None:
         channels = seed(db)
         for size in (10, 500):
             bench_build(db, channels, size)
+        seed_features(db)
+        bench_build_real(db, channels, "demo data (12 KPIs, ~60 escalations, a standup)")
+        grow_features(db)
+        bench_build_real(db, channels, "plus 500 open escalations and 88 KPIs per team")
         db.dispose()
         bench_tick(url, fake)
     fake.stop()
