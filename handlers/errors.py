@@ -65,10 +65,10 @@ def register(app: App, runtime: Runtime) -> None:
             return _json_response({"response_action": "push", "view": view})
         if body.get("command") and response is not None:
             return _json_response({"response_type": "ephemeral", **message})
-        if respond is not None:
+        if respond is not None and respond.response_url:
             respond(response_type="ephemeral", replace_original=False, **message)
             return None
-        _reply_privately(client, body, message)
+        reply_privately(client, body, message)
         return None
 
 
@@ -80,7 +80,9 @@ def _json_response(payload: dict[str, Any]) -> BoltResponse:
     )
 
 
-def _reply_privately(client: WebClient, body: dict[str, Any], message: dict[str, Any]) -> None:
+def reply_privately(client: WebClient, body: dict[str, Any], message: dict[str, Any]) -> None:
+    """Show `message` to the person behind `body` where there is no response_url: an
+    ephemeral message in the channel, or a DM (events, App Home buttons)."""
     event = body.get("event") or {}
     user = (body.get("user") or {}).get("id") or body.get("user_id") or event.get("user")
     channel = (

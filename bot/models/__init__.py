@@ -7,6 +7,7 @@ from bot.models.escalation import (
     EscalationStatus,
     EventKind,
 )
+from bot.models.home import HomeTab
 from bot.models.huddle import HuddleConfig
 from bot.models.schedule import PostStatus, ScheduledPost
 from bot.models.standup import (
@@ -24,6 +25,7 @@ __all__ = [
     "EscalationEvent",
     "EscalationStatus",
     "EventKind",
+    "HomeTab",
     "HuddleConfig",
     "PostStatus",
     "ProcessedKey",
