@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import BoltResponse
@@ -21,6 +23,24 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+
+@contextmanager
+def answering_errors(respond: Respond, client: WebClient, body: dict[str, Any]) -> Iterator[None]:
+    """Answer an expected error (a double click's "already acknowledged") to the clicker.
+
+    Bolt 1.30 clears an action's ack when its listener raises just after `ack()`, and
+    then answers Slack with a 404 after three seconds; so a button listener answers
+    expected errors inside this block, with the one error handler's text, instead of
+    raising them. Anything else is still raised to the error handler. A button on the
+    App Home comes without a response_url, so the answer goes to the clicker's DM."""
+    try:
+        yield
+    except OpsbotError as error:
+        if respond.response_url:
+            respond(response_type="ephemeral", replace_original=False, **error_message(error))
+        else:
+            reply_privately(client, body, error_message(error))
 
 
 def error_message(error: Exception) -> dict[str, Any]:

@@ -4,17 +4,15 @@ the "Escalate this" button under the DM help."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from bot import escalation_messages as messages
 from bot.blocks import render
-from bot.errors import ConflictError, OpsbotError
+from bot.errors import ConflictError
 from bot.ids import ActionId, CallbackId
 from bot.models import EscalationStatus
 from bot.services import escalations, workspace
-from handlers.errors import error_message, reply_privately
+from handlers.errors import answering_errors
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,24 +22,6 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
 
     from bot.runtime import Runtime
-
-
-@contextmanager
-def answering_errors(respond: Respond, client: WebClient, body: dict[str, Any]) -> Iterator[None]:
-    """Answer an expected error (a double click's "already acknowledged") to the clicker.
-
-    Bolt 1.30 clears an action's ack when its listener raises just after `ack()`, and
-    then answers Slack with a 404 after three seconds; so expected errors are answered
-    here, with the one error handler's text, instead of being raised. Anything else is
-    still raised to the error handler. A button on the App Home comes without a
-    response_url, so the answer goes to the clicker's DM."""
-    try:
-        yield
-    except OpsbotError as error:
-        if respond.response_url:
-            respond(response_type="ephemeral", replace_original=False, **error_message(error))
-        else:
-            reply_privately(client, body, error_message(error))
 
 
 def _number(action: dict[str, Any]) -> int:

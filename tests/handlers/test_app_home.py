@@ -249,3 +249,51 @@ def test_answering_the_standup_from_the_home_tab_marks_it_answered(
     refreshed = home_of(fake_slack, JOE, count=2)
     assert ":white_check_mark: answered" in text_of(refreshed)
     assert buttons(refreshed) == [("Edit answer", ActionId.STANDUP_OPEN, str(standup.id))]
+
+
+def test_an_escalation_moving_up_the_chain_leaves_one_home_tab_for_the_next(
+    slack: SlackDriver, fake_slack: FakeSlack, runtime: Runtime, clock: ManualClock
+) -> None:
+    now = clock.now()
+    with runtime.db.session() as session:
+        escalations.set_chain(session, team_id=TEAM, severity=None, user_ids=[JOE, ADMIN], now=now)
+        escalations.open_escalation(
+            session,
+            team_id=TEAM,
+            reporter_id=MARIA,
+            summary="Conveyor 2 down",
+            details="",
+            severity="sev2",
+            now=now,
+        )
+    slack.open_home(user=JOE)
+    slack.open_home(user=ADMIN)
+    assert "Conveyor 2 down" in text_of(home_of(fake_slack, JOE))
+    assert "Conveyor 2 down" not in text_of(home_of(fake_slack, ADMIN))
+
+    clock.advance(timedelta(minutes=15))  # the sev2 deadline: the SLA job pages level 2
+    runtime.scheduler.tick()
+
+    assert "Nothing open that you own or reported." in text_of(home_of(fake_slack, JOE, 2))
+    assert "You own it · reported by <@UMARIA>" in text_of(home_of(fake_slack, ADMIN, 2))
+
+
+def test_a_failing_home_tab_button_is_answered_by_dm(
+    slack: SlackDriver, fake_slack: FakeSlack, runtime: Runtime
+) -> None:
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        standup, _ = standups.configure(
+            session, team_id=TEAM, channel_id=STANDUP, user_id=ADMIN, now=now, remind_at=time(8, 30)
+        )
+        standups.join(session, team_id=TEAM, standup_id=standup.id, user_id=JOE, now=now)
+    slack.open_home(user=JOE)
+    joes = home_of(fake_slack, JOE)
+    with runtime.db.session() as session:
+        standups.leave(session, team_id=TEAM, standup_id=standup.id, user_id=JOE)
+
+    click(slack, joes, JOE, "Answer", str(standup.id))
+
+    # The one error handler has no response_url to answer under a view: it DMs the clicker.
+    [answer] = fake_slack.wait_for("chat.postMessage", lambda c: c.get("channel") == JOE)
+    assert "You are not in that standup." in answer.blocks_text()
