@@ -260,7 +260,8 @@ def publish(client: WebClient, db: Database, escalation_id: int, *, now: datetim
 
 def deliver(client: WebClient, db: Database, change: escalations.Change, *, now: datetime) -> None:
     """Tell Slack about one change: update the channel message, add the thread line,
-    page the on-call person, and DM the reporter and the owner."""
+    page the on-call person, DM the reporter and the owner, and refresh the Home tabs
+    of the people concerned."""
     escalation = publish(client, db, change.escalation.id, now=now)
     context = escalation_context(escalation, now=now)
     line = render("messages/escalation_event", e=context, event=event_context(change.event))
@@ -283,6 +284,10 @@ def deliver(client: WebClient, db: Database, change: escalations.Change, *, now:
         dm = render("messages/escalation_update", e=context, event=event_context(change.event))
         for user_id in change.people_to_tell:
             client.chat_postMessage(channel=user_id, **dm)
+    # Imported here because the App Home renders escalations with this module's presenters.
+    from bot.app_home import refresh_homes
+
+    refresh_homes(client, db, team_id=escalation.team_id, user_ids=change.people_concerned, now=now)
 
 
 def announce_opened(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot import standup_slack
+from bot import app_home, standup_slack
 from bot.escalation_messages import advance_sla_timers
 from bot.huddle_post import post_huddle
 from bot.services import huddle, kpis
@@ -36,6 +36,10 @@ def register_jobs(runtime: Runtime) -> None:
     )
     # huddle
     register_huddle(runtime)
+    # app home
+    runtime.scheduler.add_job(
+        "app-home", lambda now: app_home.publish_stale_homes(runtime.client, runtime.db, now=now)
+    )
     # kpis: KPIs removed more than 30 days ago are deleted for good, with their values.
     runtime.scheduler.add_job("purge-removed-kpis", lambda now: _purge_removed_kpis(runtime, now))
 

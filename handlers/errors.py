@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import BoltResponse
@@ -21,6 +23,24 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+
+@contextmanager
+def answering_errors(respond: Respond, client: WebClient, body: dict[str, Any]) -> Iterator[None]:
+    """Answer an expected error (a double click's "already acknowledged") to the clicker.
+
+    Bolt 1.30 clears an action's ack when its listener raises just after `ack()`, and
+    then answers Slack with a 404 after three seconds; so a button listener answers
+    expected errors inside this block, with the one error handler's text, instead of
+    raising them. Anything else is still raised to the error handler. A button on the
+    App Home comes without a response_url, so the answer goes to the clicker's DM."""
+    try:
+        yield
+    except OpsbotError as error:
+        if respond.response_url:
+            respond(response_type="ephemeral", replace_original=False, **error_message(error))
+        else:
+            reply_privately(client, body, error_message(error))
 
 
 def error_message(error: Exception) -> dict[str, Any]:
@@ -65,10 +85,10 @@ def register(app: App, runtime: Runtime) -> None:
             return _json_response({"response_action": "push", "view": view})
         if body.get("command") and response is not None:
             return _json_response({"response_type": "ephemeral", **message})
-        if respond is not None:
+        if respond is not None and respond.response_url:
             respond(response_type="ephemeral", replace_original=False, **message)
             return None
-        _reply_privately(client, body, message)
+        reply_privately(client, body, message)
         return None
 
 
@@ -80,7 +100,9 @@ def _json_response(payload: dict[str, Any]) -> BoltResponse:
     )
 
 
-def _reply_privately(client: WebClient, body: dict[str, Any], message: dict[str, Any]) -> None:
+def reply_privately(client: WebClient, body: dict[str, Any], message: dict[str, Any]) -> None:
+    """Show `message` to the person behind `body` where there is no response_url: an
+    ephemeral message in the channel, or a DM (events, App Home buttons)."""
     event = body.get("event") or {}
     user = (body.get("user") or {}).get("id") or body.get("user_id") or event.get("user")
     channel = (

@@ -174,9 +174,7 @@ class Renderer:
         elif method in ("views.open", "views.push", "views.update"):
             self._modal_or_home(screen, _answered_view(call), viewer=viewer)
         elif method == "views.publish":
-            view = _answered_view(call)
-            screen.lines.append(f"▸ Home tab of {self.user(str(call.get('user_id')))}")
-            self._blocks(screen, _as_blocks(view.get("blocks")), _Where(view=view), INDENT)
+            self.home(screen, _answered_view(call), user_id=str(call.get("user_id")))
         elif method == "files.completeUploadExternal":
             self._files(screen, call)
         elif method == "reactions.add":
@@ -190,10 +188,14 @@ class Renderer:
         shown = [b for b in _as_blocks(view.get("blocks")) if b.get("type") != "input"]
         self._blocks(screen, shown, _Where(numbered=False), INDENT)
 
+    def home(self, screen: Screen, view: dict[str, Any], *, user_id: str, note: str = "") -> None:
+        """A Home tab, its buttons numbered (a click comes from the view, as in Slack)."""
+        screen.lines.append(f"▸ Home tab of {self.user(user_id)}{note}")
+        self._blocks(screen, _as_blocks(view.get("blocks")), _Where(view=view), INDENT)
+
     def _modal_or_home(self, screen: Screen, view: dict[str, Any], *, viewer: str) -> None:
         if view.get("type") == "home":
-            screen.lines.append(f"▸ Home tab of {self.user(viewer)}")
-            self._blocks(screen, _as_blocks(view.get("blocks")), _Where(view=view), INDENT)
+            self.home(screen, view, user_id=viewer)
             return
         screen.modals.append(view)
 

@@ -20,6 +20,7 @@ from bot.console.timeinput import TimeInputError, parse_duration, parse_moment
 from bot.console.workspace import ConsoleWorkspace
 from bot.demo import PEOPLE
 from bot.ids import Command
+from bot.services import home
 from bot.standin.driver import Reply
 
 CLOCK_STEP = timedelta(minutes=5)
@@ -34,6 +35,7 @@ Type what a Slack user would type:
   :as @maria                 act as another person (handle or user id)
   :in #ops-huddle            type slash commands in another channel
   :click N                   press button or select N of what was shown last
+  :home                      open Opsbot's Home tab (your overview)
   :advance 1d|2h|30m|1h30m   move the clock forward; scheduled posts appear as they fire
   :at [YYYY-MM-DD] HH:MM     move the clock to a time in your own timezone (HH:MM: the next one)
   :channels, :users          what exists in this workspace
@@ -59,6 +61,7 @@ class ConsoleSession:
             "as": self._as,
             "in": self._in,
             "click": self._click,
+            "home": self._home,
             "advance": self._advance,
             "at": self._at,
             "channels": self._channels,
@@ -223,6 +226,30 @@ class ConsoleSession:
             block_id=control.block_id,
         )
         self._answered(reply, channel=control.channel or self.channel, what="that click")
+
+    def _home(self, _text: str) -> None:
+        """Open the Home tab, as Slack does: app_home_opened, then whatever the app publishes.
+        When the app publishes nothing new (it refreshes a tab at most every few seconds of
+        the console's clock), show the tab as last published."""
+        mark = self.workspace.call_count()
+        reply = self.workspace.driver.open_home(user=self.user)
+        self._answered(reply, channel=self.channel, what="the Home tab")
+        published = any(
+            call.method == "views.publish" and call.get("user_id") == self.user
+            for call in self.workspace.calls_since(mark)
+        )
+        if published:
+            return
+        stored = self.workspace.slack.state.views.get(f"VHOME{self.user}")
+        if stored is None:
+            self.write("(Opsbot has not published a Home tab for you.)")
+            return
+        screen = Screen()
+        seconds = int(home.REFRESH_INTERVAL.total_seconds())
+        note = f", as last published (Opsbot refreshes it at most every {seconds} seconds)"
+        self.renderer.home(screen, stored, user_id=self.user, note=note)
+        self.write(screen.text())
+        self.controls = screen.controls
 
     def _advance(self, text: str) -> None:
         try:

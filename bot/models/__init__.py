@@ -7,6 +7,7 @@ from bot.models.escalation import (
     EscalationStatus,
     EventKind,
 )
+from bot.models.home import HomeTab
 from bot.models.huddle import HuddleConfig
 from bot.models.kpi import ApiToken, Better, Kpi, KpiDatapoint
 from bot.models.schedule import PostStatus, ScheduledPost
@@ -27,6 +28,7 @@ __all__ = [
     "EscalationEvent",
     "EscalationStatus",
     "EventKind",
+    "HomeTab",
     "HuddleConfig",
     "Kpi",
     "KpiDatapoint",

@@ -313,10 +313,12 @@ def open_escalation(
 
 @dataclass(frozen=True)
 class Change:
-    """What one state change did: the escalation after it, and its timeline event."""
+    """What one state change did: the escalation after it, its timeline event, and the
+    owner before it when the change moved the escalation to someone else."""
 
     escalation: Escalation
     event: EscalationEvent
+    previous_owner_id: str | None = None
 
     @property
     def paged_user_id(self) -> str | None:
@@ -332,6 +334,13 @@ class Change:
         wanted = [self.escalation.reporter_id, self.escalation.assignee_id]
         skip = {self.event.actor_id, self.paged_user_id}
         return [user for user in dict.fromkeys(wanted) if user and user not in skip]
+
+    @property
+    def people_concerned(self) -> list[str]:
+        """Everyone whose own open escalations (owned or reported) this change may alter:
+        the reporter, the owner, and the owner it was taken from."""
+        wanted = [self.escalation.reporter_id, self.escalation.assignee_id, self.previous_owner_id]
+        return [user for user in dict.fromkeys(wanted) if user]
 
 
 def get_escalation(session: Session, *, team_id: str, number: int) -> Escalation:
@@ -412,6 +421,7 @@ def acknowledge(
     """Acknowledge an open escalation: it stops escalating and `user_id` owns it."""
     note = check_text(note, limit=NOTE_LIMIT, what="note")
     escalation = get_escalation(session, team_id=team_id, number=number)
+    owner = escalation.assignee_id
     _transition(
         session,
         escalation,
@@ -428,7 +438,7 @@ def acknowledge(
     event = _add_event(
         session, escalation, kind=EventKind.ACKNOWLEDGED, now=now, actor_id=user_id, note=note
     )
-    return Change(escalation, event)
+    return Change(escalation, event, previous_owner_id=owner)
 
 
 def resolve(
@@ -511,6 +521,7 @@ def assign(
     escalation = get_escalation(session, team_id=team_id, number=number)
     if escalation.status == EscalationStatus.RESOLVED:
         raise ConflictError(f"{escalation.ref} is resolved; reopen it before assigning it.")
+    owner = escalation.assignee_id
     _transition(
         session,
         escalation,
@@ -529,7 +540,7 @@ def assign(
         actor_id=user_id,
         target_user_id=assignee_id,
     )
-    return Change(escalation, event)
+    return Change(escalation, event, previous_owner_id=owner)
 
 
 # -- SLA timers ----------------------------------------------------------------------------
@@ -557,6 +568,7 @@ def advance_overdue(session: Session, *, now: datetime, limit: int = 200) -> lis
         config = configs[escalation.team_id]
         chain = config.chain_for(escalation.severity)
         seen_level, seen_reminders = escalation.level, escalation.reminder_count
+        owner = escalation.assignee_id
         values: dict[str, object] = {"next_deadline_at": now + config.sla_for(escalation.severity)}
         if seen_level < len(chain):
             target = chain[seen_level]
@@ -581,7 +593,7 @@ def advance_overdue(session: Session, *, now: datetime, limit: int = 200) -> lis
             continue
         session.refresh(escalation)
         event = _add_event(session, escalation, kind=kind, now=now, target_user_id=target)
-        changes.append(Change(escalation, event))
+        changes.append(Change(escalation, event, previous_owner_id=owner))
     return changes
 
 

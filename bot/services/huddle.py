@@ -404,7 +404,7 @@ def build_huddle(
             open_escalations=open_escalations or [],
             blockers=standup.blockers if standup else [],
         ),
-        kpis=None if kpis is None else _kpi_section(kpis),
+        kpis=None if kpis is None else kpi_section(kpis),
         open_escalations=None if open_escalations is None else _open_section(open_escalations, now),
         resolved=None if resolved is None else _resolved_section(resolved),
         standup=None if standup is None else _standup_section(standup, now),
@@ -528,7 +528,9 @@ _KPI_ORDER = {
 }
 
 
-def _kpi_section(lines: Sequence[KpiLine]) -> KpiSection:
+def kpi_section(lines: Sequence[KpiLine]) -> KpiSection:
+    """The scoreboard as the huddle and App Home show it: off target first (the furthest off
+    first), then warning, on target and no data; the first `MAX_KPIS`, the rest counted."""
     ordered = sorted(
         lines,
         key=lambda line: (_KPI_ORDER[line.status], -(kpi_miss(line) or 0.0), line.name.lower()),

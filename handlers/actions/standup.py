@@ -1,5 +1,5 @@
-"""The "Answer" button of standup reminders and of the "which standup?" picker, and the
-report's "Escalate" button on a blocker."""
+"""The "Answer" button of standup reminders, of the "which standup?" picker and of the
+App Home, and the report's "Escalate" button on a blocker."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any
 from bot import standup_slack
 from bot.ids import ActionId
 from bot.services import standups, workspace
+from handlers.errors import answering_errors
 from handlers.views.escalations import open_escalation_modal
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App
+    from slack_bolt.context.respond import Respond
     from slack_sdk import WebClient
 
     from bot.runtime import Runtime
@@ -20,18 +22,19 @@ if TYPE_CHECKING:
 
 def register(app: App, runtime: Runtime) -> None:
     @app.action(ActionId.STANDUP_OPEN)
-    def open_standup(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def open_standup(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         team_id = body["team"]["id"]
         user_id = body["user"]["id"]
-        with runtime.db.session() as session:
-            standup = standups.get_standup(
-                session, team_id=team_id, standup_id=int(body["actions"][0]["value"])
-            )
-            view = standup_slack.answer_modal(
-                runtime, session, client, team_id=team_id, user_id=user_id, standup=standup
-            )
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        with answering_errors(respond, client, body):
+            with runtime.db.session() as session:
+                standup = standups.get_standup(
+                    session, team_id=team_id, standup_id=int(body["actions"][0]["value"])
+                )
+                view = standup_slack.answer_modal(
+                    runtime, session, client, team_id=team_id, user_id=user_id, standup=standup
+                )
+            client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.action(ActionId.STANDUP_ESCALATE_BLOCKER)
     def escalate_blocker(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

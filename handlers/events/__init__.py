@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers.events import escalations
+from handlers.events import app_home, escalations
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -14,3 +14,4 @@ if TYPE_CHECKING:
 
 def register(app: App, runtime: Runtime) -> None:
     escalations.register(app, runtime)
+    app_home.register(app, runtime)

@@ -1,11 +1,12 @@
 """Submitting the standup modal: store the answer for the person's local date (replacing an
-earlier one that day), then post it in the day's thread or update the posted copy."""
+earlier one that day), then post it in the day's thread or update the posted copy, and
+bring the person's Home tab up to date."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot import standup_slack
+from bot import app_home, standup_slack
 from bot.errors import ConflictError, OpsbotError
 from bot.ids import CallbackId
 from bot.services import standups
@@ -25,6 +26,7 @@ def register(app: App, runtime: Runtime) -> None:
         team_id = body["team"]["id"]
         user_id = body["user"]["id"]
         standup_id, local_date, texts = standup_slack.submitted_answers(view)
+        now = runtime.clock.now()
         with runtime.db.session() as session:
             standup = standups.get_standup(session, team_id=team_id, standup_id=standup_id)
             if not standups.is_participant(
@@ -43,7 +45,8 @@ def register(app: App, runtime: Runtime) -> None:
                 user_id=user_id,
                 local_date=local_date,
                 texts=texts,
-                now=runtime.clock.now(),
+                now=now,
             )
         ack()
         standup_slack.publish_answer(runtime, client, team_id=team_id, answer_id=answer.id)
+        app_home.refresh_homes(client, runtime.db, team_id=team_id, user_ids=[user_id], now=now)
