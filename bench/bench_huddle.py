@@ -126,8 +126,9 @@ def seed(db: Database) -> list[tuple[str, str]]:
     return channels
 
 
-def bench_build(db: Database, channels: list[tuple[str, str]], size: int) -> None:
-    sources = data_sources(size)
+def bench_build(
+    db: Database, channels: list[tuple[str, str]], sources: HuddleSources, label: str
+) -> None:
     counter = QueryCounter()
     started = time.perf_counter()
     with counter.counting(db.engine):
@@ -144,8 +145,7 @@ def bench_build(db: Database, channels: list[tuple[str, str]], size: int) -> Non
             render("messages/huddle", huddle=built)
     elapsed = time.perf_counter() - started
     print(
-        f"build+render, {size} open escalations, {max(size // 5, 5)} KPIs: "
-        f"{counter.count / len(channels):.1f} queries/channel, "
+        f"build+render, {label}: {counter.count / len(channels):.1f} queries/channel, "
         f"{elapsed / len(channels) * 1000:.2f} ms/channel, {elapsed:.1f} s in all"
     )
 
@@ -192,31 +192,6 @@ def grow_features(db: Database) -> None:
                     recorded_by=None,
                     now=NOW,
                 )
-
-
-def bench_build_real(db: Database, channels: list[tuple[str, str]], label: str) -> None:
-    """The huddle with the features' real sources (`huddle_sources()`), as the bot builds it."""
-    sources = huddle_sources()
-    counter = QueryCounter()
-    started = time.perf_counter()
-    with counter.counting(db.engine):
-        for team_id, channel_id in channels:
-            with db.session() as session:
-                built = huddle.channel_huddle(
-                    session,
-                    team_id=team_id,
-                    channel_id=channel_id,
-                    default_tz="UTC",
-                    now=NOW,
-                    sources=sources,
-                )
-            render("messages/huddle", huddle=built)
-    elapsed = time.perf_counter() - started
-    print(
-        f"build+render with real sources, {label}: "
-        f"{counter.count / len(channels):.1f} queries/channel, "
-        f"{elapsed / len(channels) * 1000:.2f} ms/channel, {elapsed:.1f} s in all"
-    )
 
 
 def bench_tick(url: str, fake: FakeSlack) -> None:
@@ -266,11 +241,14 @@ def main() -> None:
         print(f"{CHANNELS} channels on {db.engine.dialect.name}")
         channels = seed(db)
         for size in (10, 500):
-            bench_build(db, channels, size)
+            label = f"in-memory sections, {size} open escalations, {max(size // 5, 5)} KPIs"
+            bench_build(db, channels, data_sources(size), label)
         seed_features(db)
-        bench_build_real(db, channels, "demo data (12 KPIs, ~60 escalations, a standup)")
+        label = "real sources, demo data (12 KPIs, ~60 escalations, a standup)"
+        bench_build(db, channels, huddle_sources(), label)
         grow_features(db)
-        bench_build_real(db, channels, "plus 500 open escalations and 88 KPIs per team")
+        label = "real sources, plus 500 open escalations and 88 KPIs per team"
+        bench_build(db, channels, huddle_sources(), label)
         db.dispose()
         bench_tick(url, fake)
     fake.stop()
