@@ -4,14 +4,17 @@ clock and the real scheduler tick; assertions on what people see."""
 from __future__ import annotations
 
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.ids import ActionId
+from bot.models import StandupAnswer
 from bot.runtime import Runtime
 from bot.services import escalations
 from bot.standin.driver import SlackDriver, form_values
@@ -82,8 +85,25 @@ def text_of(message: dict[str, Any]) -> str:
     return ApiCall("message", message).blocks_text()
 
 
+def posted_copy_saved(runtime: Runtime, user: str) -> None:
+    """Wait until the listener, working after its ack, has stored where the answer was posted
+    (an edit made before then would post a second copy on SQLite, which has no row locks)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with runtime.db.session() as session:
+            saved = session.scalar(
+                select(StandupAnswer.message_ts).where(
+                    StandupAnswer.team_id == TEAM, StandupAnswer.user_id == user
+                )
+            )
+        if saved:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"the answer of {user} was never marked as posted")
+
+
 def test_answer_goes_to_the_day_thread_and_an_edit_replaces_it(
-    team: SlackDriver, fake_slack: FakeSlack, clock: ManualClock
+    team: SlackDriver, fake_slack: FakeSlack, clock: ManualClock, runtime: Runtime
 ) -> None:
     view = answer(team, fake_slack, MARIA, ["Cycle counts <done> & filed", "Dock audit", "none"])
     assert [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"] == [
@@ -98,6 +118,7 @@ def test_answer_goes_to_the_day_thread_and_an_edit_replaces_it(
     shown = text_of(thread_replies(fake_slack)[0])
     assert f"<@{MARIA}>" in shown and "Cycle counts &lt;done&gt; &amp; filed" in shown
     assert "blocked" not in shown
+    posted_copy_saved(runtime, MARIA)
 
     # Same day, again: the modal is pre-filled, the stored answer and the posted copy change.
     view = answer(team, fake_slack, MARIA, ["Cycle counts", "Dock audit", "Scanner 3 is down"])
