@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import BoltResponse
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.blocks import render
@@ -38,12 +41,38 @@ def error_message(error: Exception) -> dict[str, Any]:
             "nothing already stored was lost. Please try again in a minute.",
             usage=None,
         )
+    if isinstance(error, SlackApiError):
+        # Usually raised after the ack, once the change was saved and confirmed.
+        return render(
+            "messages/error",
+            message=f"Slack refused one of Opsbot's messages just now "
+            f"(`{error.response.get('error') or error.response.status_code}`), so a post or "
+            "notification may be late or missing. Anything Opsbot already confirmed to you "
+            "was saved.",
+            usage=None,
+        )
     return render(
         "messages/error",
         message="Something went wrong on Opsbot's side and nothing was changed. "
         "The error was logged; please try again or tell your Opsbot admin.",
         usage=None,
     )
+
+
+@contextmanager
+def answering_errors(respond: Respond, client: WebClient, body: dict[str, Any]) -> Iterator[None]:
+    """Answer any error of a listener that has already called `ack()` to the person who
+    caused it, with the error handler's text.
+
+    Bolt 1.30 clears an action's ack when its listener raises just after `ack()`, and then
+    answers Slack with a 404 after three seconds (the person sees the app fail, then the
+    reply); so listeners that ack first wrap their work in this instead of raising."""
+    try:
+        yield
+    except Exception as error:
+        if not isinstance(error, OpsbotError):
+            log.error("unhandled error in a listener", exc_info=error)
+        _tell(respond, client, body, error_message(error))
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -65,11 +94,22 @@ def register(app: App, runtime: Runtime) -> None:
             return _json_response({"response_action": "push", "view": view})
         if body.get("command") and response is not None:
             return _json_response({"response_type": "ephemeral", **message})
-        if respond is not None:
-            respond(response_type="ephemeral", replace_original=False, **message)
-            return None
-        _reply_privately(client, body, message)
+        _tell(respond, client, body, message)
+        if body.get("type") == "event_callback" and response is not None:
+            # The person was told to try again; a retry from Slack would tell them twice.
+            return BoltResponse(status=200, body="")
         return None
+
+
+def _tell(
+    respond: Respond | None, client: WebClient, body: dict[str, Any], message: dict[str, Any]
+) -> None:
+    """Through the request's response_url when it has one (messages, shortcuts), else as an
+    ephemeral message or a DM (events, buttons in views)."""
+    if respond is not None and respond.response_url:
+        respond(response_type="ephemeral", replace_original=False, **message)
+    else:
+        _reply_privately(client, body, message)
 
 
 def _json_response(payload: dict[str, Any]) -> BoltResponse:
@@ -81,12 +121,12 @@ def _json_response(payload: dict[str, Any]) -> BoltResponse:
 
 
 def _reply_privately(client: WebClient, body: dict[str, Any], message: dict[str, Any]) -> None:
-    event = body.get("event") or {}
-    user = (body.get("user") or {}).get("id") or body.get("user_id") or event.get("user")
+    event = _mapping(body.get("event"))
+    user = _mapping(body.get("user")).get("id") or body.get("user_id") or event.get("user")
     channel = (
-        (body.get("channel") or {}).get("id") or body.get("channel_id") or event.get("channel")
+        _mapping(body.get("channel")).get("id") or body.get("channel_id") or event.get("channel")
     )
-    if not user:
+    if not isinstance(user, str) or not user:
         return
     try:
         if event.get("channel_type") == "im" and channel:
@@ -97,3 +137,8 @@ def _reply_privately(client: WebClient, body: dict[str, Any], message: dict[str,
             client.chat_postMessage(channel=user, **message)
     except Exception:
         log.exception("could not tell %s about an error", user)
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    """A part of the request body that should be an object; anything else counts as empty."""
+    return value if isinstance(value, dict) else {}

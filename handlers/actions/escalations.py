@@ -4,17 +4,15 @@ the "Escalate this" button under the DM help."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from bot import escalation_messages as messages
 from bot.blocks import render
-from bot.errors import ConflictError, OpsbotError
+from bot.errors import ConflictError
 from bot.ids import ActionId, CallbackId
 from bot.models import EscalationStatus
 from bot.services import escalations, workspace
-from handlers.errors import error_message
+from handlers.errors import answering_errors
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,20 +22,6 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
 
     from bot.runtime import Runtime
-
-
-@contextmanager
-def answering_errors(respond: Respond) -> Iterator[None]:
-    """Answer an expected error (a double click's "already acknowledged") to the clicker.
-
-    Bolt 1.30 clears an action's ack when its listener raises just after `ack()`, and
-    then answers Slack with a 404 after three seconds; so expected errors are answered
-    here, with the one error handler's text, instead of being raised. Anything else is
-    still raised to the error handler."""
-    try:
-        yield
-    except OpsbotError as error:
-        respond(response_type="ephemeral", replace_original=False, **error_message(error))
 
 
 def _number(action: dict[str, Any]) -> int:
@@ -70,7 +54,7 @@ def register(app: App, runtime: Runtime) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        with answering_errors(respond):
+        with answering_errors(respond, client, body):
             apply_change(body, client, escalations.acknowledge, number=_number(action))
 
     @app.action(ActionId.ESCALATION_REOPEN)
@@ -78,7 +62,7 @@ def register(app: App, runtime: Runtime) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        with answering_errors(respond):
+        with answering_errors(respond, client, body):
             apply_change(body, client, escalations.reopen, number=_number(action))
 
     @app.action(ActionId.ESCALATION_REASSIGN)
@@ -86,7 +70,7 @@ def register(app: App, runtime: Runtime) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        with answering_errors(respond):
+        with answering_errors(respond, client, body):
             apply_change(
                 body,
                 client,
@@ -101,7 +85,7 @@ def register(app: App, runtime: Runtime) -> None:
     ) -> None:
         ack()
         team_id, _user_id = _who(body)
-        with answering_errors(respond):
+        with answering_errors(respond, client, body):
             with runtime.db.session() as session:
                 escalation = escalations.get_escalation(
                     session, team_id=team_id, number=_number(action)
@@ -126,9 +110,9 @@ def register(app: App, runtime: Runtime) -> None:
     ) -> None:
         ack()
         team_id, user_id = _who(body)
-        request = json.loads(action["value"])
         now = runtime.clock.now()
-        with answering_errors(respond):
+        with answering_errors(respond, client, body):
+            request = json.loads(action["value"])
             with runtime.db.session() as session:
                 if not workspace.claim_key(
                     session, team_id=team_id, key=f"escalate-this:{request['ts']}", now=now

@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any
 from bot import standup_slack
 from bot.ids import ActionId
 from bot.services import standups
+from handlers.errors import answering_errors
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App
+    from slack_bolt.context.respond import Respond
     from slack_sdk import WebClient
 
     from bot.runtime import Runtime
@@ -17,15 +19,16 @@ if TYPE_CHECKING:
 
 def register(app: App, runtime: Runtime) -> None:
     @app.action(ActionId.STANDUP_OPEN)
-    def open_standup(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def open_standup(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         team_id = body["team"]["id"]
         user_id = body["user"]["id"]
-        with runtime.db.session() as session:
-            standup = standups.get_standup(
-                session, team_id=team_id, standup_id=int(body["actions"][0]["value"])
-            )
-            view = standup_slack.answer_modal(
-                runtime, session, client, team_id=team_id, user_id=user_id, standup=standup
-            )
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        with answering_errors(respond, client, body):
+            with runtime.db.session() as session:
+                standup = standups.get_standup(
+                    session, team_id=team_id, standup_id=int(body["actions"][0]["value"])
+                )
+                view = standup_slack.answer_modal(
+                    runtime, session, client, team_id=team_id, user_id=user_id, standup=standup
+                )
+            client.views_open(trigger_id=body["trigger_id"], view=view)
