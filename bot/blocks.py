@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ from slack_sdk.models.views import View
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
+VALIDATED_SOURCES = 1024
 _USER_ID = re.compile(r"^[UWB][A-Z0-9]+$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]+$")
 
@@ -46,7 +48,8 @@ def escape_mrkdwn(text: str) -> str:
 
 
 def _json_string_body(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)[1:-1]
+    # What json.dumps(text, ensure_ascii=False) writes, without building an encoder per value.
+    return encode_basestring(text)[1:-1]
 
 
 def _finalize(value: Any) -> str:
@@ -116,6 +119,8 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
         autoescape=False,
+        # Templates ship with the code: no need to stat their files on every render.
+        auto_reload=False,
     )
     env.filters.update(
         json=_json,
@@ -137,8 +142,16 @@ def render(name: str, **context: Any) -> dict[str, Any]:
         payload = json.loads(source)
     except json.JSONDecodeError as exc:
         raise BlockKitError(f"{name} rendered invalid JSON: {exc}") from exc
-    validate(payload, name=name)
+    _validate_source(source, name)
     return payload
+
+
+@lru_cache(maxsize=VALIDATED_SOURCES)
+def _validate_source(source: str, name: str) -> None:
+    """Validate rendered JSON once: checking Block Kit through slack_sdk's models costs more
+    than the rest of a request, and the same text (a help message, a list asked for again
+    within the minute) is as valid the second time."""
+    validate(json.loads(source), name=name)
 
 
 def validate(payload: dict[str, Any], *, name: str = "payload") -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event,
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+CONNECT_TIMEOUT_SECONDS = 2
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -65,7 +66,15 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        # An unreachable host must fail fast enough for the error reply to beat Slack's
+        # 3-second deadline (libpq's minimum is 2 s; the default waits for TCP to give up).
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+    )
 
 
 class Database:

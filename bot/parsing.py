@@ -17,8 +17,11 @@ _BARE_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 
 def decode_entities(text: str) -> str:
-    """Turn Slack's `&amp;`, `&lt;`, `&gt;` back into the characters the user typed."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    """Turn Slack's `&amp;`, `&lt;`, `&gt;` back into the characters the user typed.
+
+    NUL characters are dropped: no keyboard types them and PostgreSQL cannot store them."""
+    decoded = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return decoded.replace("\x00", "")
 
 
 def command_text(command: dict[str, object]) -> str:

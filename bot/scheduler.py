@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import OperationalError
 
 from bot.clock import Clock
 from bot.db import Database
@@ -57,6 +58,13 @@ class Scheduler:
             for name, job in [*self.jobs.items(), ("ledger-retries", self._retry_posts)]:
                 try:
                     job(now)
+                except OperationalError as exc:  # an outage: one line per tick, not a trace
+                    log.warning(
+                        "scheduled job %s could not reach the database (%s); "
+                        "it runs again next tick",
+                        name,
+                        str(exc.orig).splitlines()[0],
+                    )
                 except Exception:
                     log.exception("scheduled job %s failed; it runs again next tick", name)
 

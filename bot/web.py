@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from flask import Flask, jsonify, request
-from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
 
 if TYPE_CHECKING:
     from flask import Response
 
     from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -20,11 +23,20 @@ def create_web_app(runtime: Runtime) -> Flask:
 
     web = Flask("opsbot")
     web.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    slack = SlackRequestHandler(runtime.app)
 
     @web.post("/slack/events")
-    def slack_events() -> Response:
-        return slack.handle(request)
+    def slack_events() -> Response | tuple[Response, int]:
+        try:
+            # Bolt parses the body before it checks the signature: a body it cannot parse
+            # (broken JSON, a list where an object belongs) did not come from Slack.
+            slack_request = to_bolt_request(request)
+        except (ValueError, TypeError, AttributeError, KeyError):
+            return jsonify(error="malformed request"), 400
+        try:
+            return to_flask_response(runtime.app.dispatch(slack_request))
+        except Exception:  # Bolt's own error path failed on a signed but malformed payload
+            log.warning("refused a signed request Bolt could not handle", exc_info=True)
+            return jsonify(error="malformed request"), 400
 
     @web.get("/healthz")
     def healthz() -> tuple[Response, int]:

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import BoltResponse
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.blocks import render
@@ -23,24 +24,6 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-
-@contextmanager
-def answering_errors(respond: Respond, client: WebClient, body: dict[str, Any]) -> Iterator[None]:
-    """Answer an expected error (a double click's "already acknowledged") to the clicker.
-
-    Bolt 1.30 clears an action's ack when its listener raises just after `ack()`, and
-    then answers Slack with a 404 after three seconds; so a button listener answers
-    expected errors inside this block, with the one error handler's text, instead of
-    raising them. Anything else is still raised to the error handler. A button on the
-    App Home comes without a response_url, so the answer goes to the clicker's DM."""
-    try:
-        yield
-    except OpsbotError as error:
-        if respond.response_url:
-            respond(response_type="ephemeral", replace_original=False, **error_message(error))
-        else:
-            reply_privately(client, body, error_message(error))
 
 
 def error_message(error: Exception) -> dict[str, Any]:
@@ -58,12 +41,38 @@ def error_message(error: Exception) -> dict[str, Any]:
             "nothing already stored was lost. Please try again in a minute.",
             usage=None,
         )
+    if isinstance(error, SlackApiError):
+        # Usually raised after the ack, once the change was saved and confirmed.
+        return render(
+            "messages/error",
+            message=f"Slack refused one of Opsbot's messages just now "
+            f"(`{error.response.get('error') or error.response.status_code}`), so a post or "
+            "notification may be late or missing. Anything Opsbot already confirmed to you "
+            "was saved.",
+            usage=None,
+        )
     return render(
         "messages/error",
         message="Something went wrong on Opsbot's side and nothing was changed. "
         "The error was logged; please try again or tell your Opsbot admin.",
         usage=None,
     )
+
+
+@contextmanager
+def answering_errors(respond: Respond, client: WebClient, body: dict[str, Any]) -> Iterator[None]:
+    """Answer any error of a listener that has already called `ack()` to the person who
+    caused it, with the error handler's text.
+
+    Bolt 1.30 clears an action's ack when its listener raises just after `ack()`, and then
+    answers Slack with a 404 after three seconds (the person sees the app fail, then the
+    reply); so listeners that ack first wrap their work in this instead of raising."""
+    try:
+        yield
+    except Exception as error:
+        if not isinstance(error, OpsbotError):
+            log.error("unhandled error in a listener", exc_info=error)
+        _tell(respond, client, body, error_message(error))
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -85,11 +94,22 @@ def register(app: App, runtime: Runtime) -> None:
             return _json_response({"response_action": "push", "view": view})
         if body.get("command") and response is not None:
             return _json_response({"response_type": "ephemeral", **message})
-        if respond is not None and respond.response_url:
-            respond(response_type="ephemeral", replace_original=False, **message)
-            return None
-        reply_privately(client, body, message)
+        _tell(respond, client, body, message)
+        if body.get("type") == "event_callback" and response is not None:
+            # The person was told to try again; a retry from Slack would tell them twice.
+            return BoltResponse(status=200, body="")
         return None
+
+
+def _tell(
+    respond: Respond | None, client: WebClient, body: dict[str, Any], message: dict[str, Any]
+) -> None:
+    """Through the request's response_url when it has one (messages, shortcuts), else as an
+    ephemeral message or a DM (events, buttons in views)."""
+    if respond is not None and respond.response_url:
+        respond(response_type="ephemeral", replace_original=False, **message)
+    else:
+        _reply_privately(client, body, message)
 
 
 def _json_response(payload: dict[str, Any]) -> BoltResponse:
@@ -100,15 +120,13 @@ def _json_response(payload: dict[str, Any]) -> BoltResponse:
     )
 
 
-def reply_privately(client: WebClient, body: dict[str, Any], message: dict[str, Any]) -> None:
-    """Show `message` to the person behind `body` where there is no response_url: an
-    ephemeral message in the channel, or a DM (events, App Home buttons)."""
-    event = body.get("event") or {}
-    user = (body.get("user") or {}).get("id") or body.get("user_id") or event.get("user")
+def _reply_privately(client: WebClient, body: dict[str, Any], message: dict[str, Any]) -> None:
+    event = _mapping(body.get("event"))
+    user = _mapping(body.get("user")).get("id") or body.get("user_id") or event.get("user")
     channel = (
-        (body.get("channel") or {}).get("id") or body.get("channel_id") or event.get("channel")
+        _mapping(body.get("channel")).get("id") or body.get("channel_id") or event.get("channel")
     )
-    if not user:
+    if not isinstance(user, str) or not user:
         return
     try:
         if event.get("channel_type") == "im" and channel:
@@ -119,3 +137,8 @@ def reply_privately(client: WebClient, body: dict[str, Any], message: dict[str, 
             client.chat_postMessage(channel=user, **message)
     except Exception:
         log.exception("could not tell %s about an error", user)
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    """A part of the request body that should be an object; anything else counts as empty."""
+    return value if isinstance(value, dict) else {}

@@ -79,6 +79,8 @@ class FakeSlack:
         self.state = FakeSlackState(team_id=team_id)
         self.calls: list[ApiCall] = []
         self.faults: list[Fault] = []
+        self.rate_limits: dict[str, float] = {}
+        self._last_accepted: dict[tuple[str, str], float] = {}
         self.listeners: list[Callable[[ApiCall], None]] = []
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
@@ -113,6 +115,8 @@ class FakeSlack:
             self.state = FakeSlackState(team_id=self.state.team_id)
             self.calls.clear()
             self.faults.clear()
+            self.rate_limits.clear()
+            self._last_accepted.clear()
 
     # -- set-up helpers ------------------------------------------------------
     def add_user(
@@ -153,6 +157,20 @@ class FakeSlack:
         with `{"ok": false, "error": error}` when `error` is given."""
         with self._lock:
             self.faults.append(Fault(method, status, retry_after, times, error))
+
+    def limit_rate(
+        self, method: str = "chat.postMessage", *, per_channel_seconds: float = 1.0
+    ) -> None:
+        """Answer 429 (Retry-After: 1) to a call of `method` that comes less than
+        `per_channel_seconds` after the last one accepted for the same channel, as Slack
+        limits posts to about one per second per channel."""
+        with self._lock:
+            self.rate_limits[method] = per_channel_seconds
+
+    def recover(self) -> None:
+        """Stop failing: forget the faults not used up yet (the end of an outage)."""
+        with self._lock:
+            self.faults.clear()
 
     # -- inspection ----------------------------------------------------------
     def calls_to(self, method: str) -> list[ApiCall]:
@@ -202,12 +220,20 @@ class FakeSlack:
             for listener in list(self.listeners):
                 listener(call)
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
         with self._lock:
             for fault in self.faults:
                 if fault.remaining > 0 and fault.method in ("*", method):
                     fault.remaining -= 1
                     return fault
+            spacing = self.rate_limits.get(method)
+            if spacing is None:
+                return None
+            key = (method, self._resolve_channel(str(params.get("channel", ""))))
+            now = time.monotonic()
+            if now - self._last_accepted.get(key, -spacing) < spacing:
+                return Fault(method, 429, retry_after=1, remaining=0)
+            self._last_accepted[key] = now
             return None
 
     def _next_ts(self) -> str:
@@ -382,7 +408,7 @@ class FakeSlack:
                 method = path.removeprefix("/api/")
                 params = _parse_body(raw, self.headers.get("Content-Type", ""))
                 params.update({k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()})
-                fault = fake._take_fault(method)
+                fault = fake._take_fault(method, params)
                 if fault is not None and fault.error is None:
                     fake._record(ApiCall(method, params, status=fault.status))
                     headers = (

@@ -110,9 +110,9 @@ def register(app: App, runtime: Runtime) -> None:
     ) -> None:
         ack()
         team_id, user_id = _who(body)
-        request = json.loads(action["value"])
         now = runtime.clock.now()
         with answering_errors(respond, client, body):
+            request = json.loads(action["value"])
             with runtime.db.session() as session:
                 if not workspace.claim_key(
                     session, team_id=team_id, key=f"escalate-this:{request['ts']}", now=now

@@ -47,3 +47,12 @@ def test_validation_refuses_too_many_blocks_and_bad_blocks() -> None:
         )
     with pytest.raises(BlockKitError, match="fallback text"):
         validate({"blocks": [section]})
+
+
+def test_output_is_validated_once_but_invalid_output_is_refused_every_time() -> None:
+    for _ in range(2):
+        with pytest.raises(BlockKitError, match="not valid Block Kit"):
+            render("messages/error", message="&" * 1000, usage=None)
+    first = render("messages/ops_help")
+    first["blocks"].clear()
+    assert render("messages/ops_help")["blocks"], "each render returns its own payload"

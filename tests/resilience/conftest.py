@@ -1,0 +1,42 @@
+"""Resilience tests. Those about PostgreSQL itself (its connection cut while the app runs)
+are collected only when OPSBOT_TEST_DATABASE_URL names a PostgreSQL database; the others
+run on every backend through the shared `database_url` fixture."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.runtime import Runtime, build_runtime
+from bot.standin.driver import SlackDriver
+from bot.standin.server import FakeSlack
+from bot.web import create_web_app
+from tests.conftest import PG_URL, SIGNING_SECRET, TEAM
+
+POSTGRESQL_ONLY = ["test_database_outage.py"]
+collect_ignore = [] if PG_URL else POSTGRESQL_ONLY
+
+
+@pytest.fixture
+def second_runtime(runtime: Runtime, clock: ManualClock) -> Iterator[Runtime]:
+    """Another instance of the bot on the same database, the same clock and the same Slack."""
+    other = build_runtime(runtime.settings, clock=clock)
+    yield other
+    other.close()
+
+
+def driver_for(runtime: Runtime, fake_slack: FakeSlack) -> SlackDriver:
+    web = create_web_app(runtime).test_client()
+
+    def transport(body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        answer = web.post("/slack/events", data=body, headers=headers)
+        return answer.status_code, answer.data
+
+    return SlackDriver(
+        signing_secret=SIGNING_SECRET,
+        transport=transport,
+        response_base_url=fake_slack.url,
+        team_id=TEAM,
+    )
