@@ -1,13 +1,17 @@
-"""The "Answer" button of standup reminders and of the "which standup?" picker."""
+"""The "Answer" button of standup reminders and of the "which standup?" picker, and the
+"Escalate" button next to each blocker in a standup report."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from bot import standup_slack
+from bot.escalation_messages import summary_and_details
 from bot.ids import ActionId
 from bot.services import standups
 from handlers.errors import answering_errors
+from handlers.views.escalations import open_escalation_modal
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App
@@ -32,3 +36,17 @@ def register(app: App, runtime: Runtime) -> None:
                     runtime, session, client, team_id=team_id, user_id=user_id, standup=standup
                 )
             client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action(ActionId.STANDUP_ESCALATE_BLOCKER)
+    def escalate_blocker(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        with answering_errors(respond, client, body):
+            blocker = json.loads(action["value"])
+            open_escalation_modal(
+                client,
+                trigger_id=body["trigger_id"],
+                link=blocker.get("link"),
+                **summary_and_details(str(blocker["blocker"])),
+            )

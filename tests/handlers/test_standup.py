@@ -223,6 +223,16 @@ def test_report_at_report_time_lists_answered_away_missing_and_blockers(
     assert value["date"] == "2026-03-02"
     assert value["link"].startswith("https://opsbot-demo.slack.com/archives/C0STANDUP/p")
 
+    # Escalate opens the escalation form with the blocker, linked to the answer.
+    opened = len(fake_slack.calls_to("views.open"))
+    team.click(
+        ActionId.STANDUP_ESCALATE_BLOCKER, user=JOE, value=escalate["value"], channel=STANDUP
+    )
+    form = fake_slack.wait_for("views.open", count=opened + 1)[-1]["view"]
+    assert form["callback_id"] == "escalation_open"
+    assert form["blocks"][0]["element"]["initial_value"] == "Forklift 2 <down> & no spare"
+    assert form["private_metadata"] == value["link"]
+
     # The same report on demand, for that date, to the caller only.
     reply = team.command("/standup", f"report 2026-03-02 <#{STANDUP}>", user=JOE)
     assert reply.json.get("response_type", "ephemeral") == "ephemeral"
