@@ -63,7 +63,7 @@ class Scheduler:
                         "scheduled job %s could not reach the database (%s); "
                         "it runs again next tick",
                         name,
-                        str(exc.orig).splitlines()[0],
+                        str(exc.orig).partition("\n")[0],
                     )
                 except Exception:
                     log.exception("scheduled job %s failed; it runs again next tick", name)

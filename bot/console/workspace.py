@@ -16,7 +16,6 @@ from pathlib import Path
 from random import Random
 from typing import Any
 
-from slack_bolt.request import BoltRequest
 from sqlalchemy import select
 
 from bot.clock import ManualClock, SystemClock
@@ -28,6 +27,7 @@ from bot.migrate import upgrade
 from bot.runtime import Runtime, build_runtime
 from bot.standin.driver import SlackDriver
 from bot.standin.server import ApiCall, FakeSlack
+from bot.web import bolt_request
 
 DEFAULT_DATABASE_FILE = "console.db"
 DEMO_RANDOM_SEED = 20260302
@@ -144,7 +144,7 @@ def open_workspace(
         raise
 
     def transport(body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
-        response = runtime.app.dispatch(BoltRequest(body=body.decode(), headers=headers))
+        response = runtime.app.dispatch(bolt_request(body.decode(), headers))
         return response.status, (response.body or "").encode()
 
     driver = SlackDriver(

@@ -1,5 +1,5 @@
 """The "Answer" button of standup reminders, of the "which standup?" picker and of the
-App Home, and the report's "Escalate" button on a blocker."""
+App Home, and the "Escalate" button next to each blocker in a standup report."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from bot import standup_slack
+from bot.escalation_messages import summary_and_details
 from bot.ids import ActionId
 from bot.services import standups, workspace
 from handlers.errors import answering_errors
@@ -37,21 +38,28 @@ def register(app: App, runtime: Runtime) -> None:
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.action(ActionId.STANDUP_ESCALATE_BLOCKER)
-    def escalate_blocker(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def escalate_blocker(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
         """Open the escalation modal pre-filled with the blocker and a link back to the
         answer, owned by whoever clicked."""
         ack()
-        blocker = json.loads(body["actions"][0]["value"])
-        with runtime.db.session() as session:
-            author = workspace.get_profile(
-                session, team_id=body["team"]["id"], user_id=blocker["author"]
+        with answering_errors(respond, client, body):
+            blocker = json.loads(action["value"])
+            with runtime.db.session() as session:
+                author = workspace.get_profile(
+                    session, team_id=body["team"]["id"], user_id=blocker["author"]
+                )
+            prefill = summary_and_details(str(blocker["blocker"]))
+            origin = (
+                f"Blocker from the {blocker['date']} standup, reported by "
+                f"{author.name if author else 'a participant'}."
             )
-        reporter = author.name if author else "a participant"
-        open_escalation_modal(
-            client,
-            trigger_id=body["trigger_id"],
-            summary=blocker["blocker"],
-            details=f"Blocker from the {blocker['date']} standup, reported by {reporter}.",
-            link=blocker.get("link"),
-            assignee=body["user"]["id"],
-        )
+            open_escalation_modal(
+                client,
+                trigger_id=body["trigger_id"],
+                summary=prefill["summary"],
+                details="\n\n".join(filter(None, [prefill["details"], origin])),
+                link=blocker.get("link"),
+                assignee=body["user"]["id"],
+            )

@@ -397,3 +397,10 @@ def test_a_nul_character_is_dropped_before_it_reaches_the_database(
         assert escalations.get_escalation(session, team_id=TEAM, number=1).summary == (
             "Dock door 4 stuck"
         )
+
+
+def test_a_command_whose_text_says_payload_is_answered(slack: SlackDriver) -> None:
+    # Bolt alone reads any form body containing "payload" as an empty interaction.
+    reply = slack.command("/escalate", "sev2 payload upload to the carrier API fails", user=MARIA)
+    assert reply.status == 200 and "ESC-1" in reply.text()
+    assert "payload upload" in slack.command("/escalate", "show ESC-1", user=MARIA).text()
