@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.seed_year import empty_tables, seed_year
+from bench.seed_year import KPI_NAMES, empty_tables, seed_year
 from bot.config import load_settings
 from bot.db import Database
 from bot.migrate import upgrade
@@ -55,7 +55,7 @@ LOADS = (
         "/escalate",
         tuple(f"sev3 Dock door {n} stuck open" for n in range(200)),
     ),
-    # /kpi: Load("/kpi <name>", "/kpi", <the KPI names seed_year stores>) once it is merged.
+    Load("/kpi <name>", "/kpi", KPI_NAMES),
 )
 
 
@@ -220,6 +220,8 @@ def main() -> None:
     seconds = int(os.environ.get("OPSBOT_BENCH_SECONDS", "5"))
     levels = [int(c) for c in os.environ.get("OPSBOT_BENCH_CONCURRENCY", "1,8,32,64").split(",")]
     huddles = int(os.environ.get("OPSBOT_BENCH_FANOUT", "1000"))
+    wanted = os.environ.get("OPSBOT_BENCH_LOADS", "")  # e.g. "/kpi,/ops": command prefixes
+    loads = [load for load in LOADS if not wanted or load.name.startswith(tuple(wanted.split(",")))]
     fake = FakeSlack(team_id=TEAM).start()
     with tempfile.TemporaryDirectory() as tmp:
         database_url = load_settings(
@@ -233,7 +235,7 @@ def main() -> None:
         started = time.perf_counter()
         seed_year(db, team_id=TEAM, channel_id=CHANNEL, now=datetime.now(UTC))
         print(
-            f"seeded a year (5,000 escalations) on {db.engine.dialect.name} "
+            f"seeded a year (5,000 escalations, 50 KPIs x 365 days) on {db.engine.dialect.name} "
             f"in {time.perf_counter() - started:.1f} s"
         )
         env = {
@@ -288,7 +290,7 @@ def main() -> None:
                 f"{'load':<18}{'conc':>5}{'opsbot rps':>11}{'p50':>8}{'p95':>8}{'p99':>8}"
                 f"{'bare rps':>10}{'bare p99':>9}{'ratio':>7}{'errors':>7}"
             )
-            for load in LOADS:
+            for load in loads:
                 script_input = Path(tmp) / "requests.tsv"
                 _signed_requests(load, script_input, fake.url)
                 for concurrency in levels:

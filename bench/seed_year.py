@@ -3,10 +3,9 @@
 and being worked on, so no SLA timer fires during a run), the escalation channel and an
 on-call chain.
 
+It also holds 50 KPIs with 365 daily values each (`KPI_NAMES`, the `/kpi <name>` load).
+
 Rows go in with bulk INSERTs, so seeding takes seconds, not the minutes the services would.
-When `/kpi` is merged, its seed (50 KPIs x 365 daily values, and 1,000,000 values for the
-memory figure) goes in `seed_year` next to the escalations, and its loads in
-`bench_http.LOADS`.
 """
 
 from __future__ import annotations
@@ -23,8 +22,9 @@ from bot.models import (
     EscalationEvent,
     EscalationStatus,
     EventKind,
+    KpiDatapoint,
 )
-from bot.services import escalations
+from bot.services import escalations, kpis
 
 ESCALATIONS = 5_000
 OPEN = 40
@@ -40,6 +40,7 @@ SUMMARIES = (
 )
 PEOPLE = tuple(f"UBENCH{n}" for n in range(20))
 BATCH = 1_000
+KPI_NAMES = tuple(f"kpi-{n:02d}" for n in range(1, 51))
 
 
 def seed_year(db: Database, *, team_id: str, channel_id: str, now: datetime) -> None:
@@ -48,6 +49,43 @@ def seed_year(db: Database, *, team_id: str, channel_id: str, now: datetime) -> 
         escalations.set_channel(session, team_id=team_id, channel_id=channel_id, now=now)
         escalations.set_chain(session, team_id=team_id, severity=None, user_ids=PEOPLE[:3], now=now)
     seed_escalations(db.engine, team_id=team_id, channel_id=channel_id, now=now)
+    seed_kpis(db, team_id=team_id, now=now)
+
+
+def seed_kpis(db: Database, *, team_id: str, now: datetime) -> None:
+    """`KPI_NAMES`, each with one value a day for the last 365 days around its target."""
+    chance = random.Random(365)
+    with db.session() as session:
+        created = [
+            kpis.create_kpi(
+                session,
+                team_id=team_id,
+                name=name,
+                target=95.0,
+                warn=92.0,
+                unit="%",
+                created_by=PEOPLE[0],
+                now=now - timedelta(days=DAYS + 1),
+            )
+            for name in KPI_NAMES
+        ]
+        kpi_ids = [kpi.id for kpi in created]
+    rows = [
+        {
+            "team_id": team_id,
+            "kpi_id": kpi_id,
+            "value": round(chance.gauss(95.5, 1.5), 2),
+            "at": now - timedelta(days=day),
+            "recorded_at": now - timedelta(days=day),
+            "source": "api",
+            "recorded_by": None,
+        }
+        for kpi_id in kpi_ids
+        for day in range(DAYS, 0, -1)
+    ]
+    with db.engine.begin() as connection:
+        for start in range(0, len(rows), BATCH):
+            connection.execute(insert(KpiDatapoint), rows[start : start + BATCH])
 
 
 def seed_escalations(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from bot.blocks import render
 from bot.models import Kpi
 from bot.services import kpis
-from bot.services.kpi_chart import render_chart
+from bot.services.kpi_chart import chart_png
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -37,7 +37,7 @@ def post_chart(
         assert kpi is not None
         times, values = kpis.period_values(session, kpi=kpi, start=period.start(end), end=end)
         title = f"{kpi.name}, last {period.label}"
-        png = render_chart(kpi=kpi, times=times, values=values, title=title)
+        png = chart_png(kpi=kpi, times=times, values=values, title=title)
         filename = f"{kpi.name_key}-{period.code}.png"
     response = client.files_upload_v2(channel=channel, file=png, filename=filename, title=title)
     return str(response["file"]["id"])

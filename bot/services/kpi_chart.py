@@ -7,6 +7,10 @@ from __future__ import annotations
 import gc
 import io
 import itertools
+import math
+import threading
+from collections import OrderedDict
+from concurrent.futures import Future
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +20,46 @@ from bot.services import spc
 WIDTH_INCHES, HEIGHT_INCHES, DPI = 9.0, 4.5, 120
 MARKERS_UP_TO = 200
 BUCKETS = 600  # more points than twice this are drawn as a mean line in a min-max band
+CACHED_CHARTS = 256
+
+_charts: OrderedDict[tuple[object, ...], Future[bytes]] = OrderedDict()
+_charts_lock = threading.Lock()
+
+
+def chart_png(*, kpi: Kpi, times: list[datetime], values: list[float], title: str) -> bytes:
+    """`render_chart`, drawn once per KPI definition and data: a chart costs a quarter of a
+    second of CPU, which under load starves every acknowledgement in the process, and the
+    same chart is often asked for again before a new value arrives. Concurrent requests for
+    the same chart wait for the one being drawn."""
+    key = (
+        kpi.id,
+        kpi.target,
+        kpi.warn,
+        kpi.better,
+        kpi.unit,
+        title,
+        len(values),
+        times[0] if times else None,
+        times[-1] if times else None,
+        math.fsum(values),
+    )
+    with _charts_lock:
+        drawing = _charts.get(key)
+        mine = drawing is None
+        if drawing is None:
+            drawing = _charts[key] = Future()
+            while len(_charts) > CACHED_CHARTS:
+                _charts.popitem(last=False)
+        else:
+            _charts.move_to_end(key)
+    if mine:
+        try:
+            drawing.set_result(render_chart(kpi=kpi, times=times, values=values, title=title))
+        except BaseException as error:
+            with _charts_lock:
+                _charts.pop(key, None)
+            drawing.set_exception(error)
+    return drawing.result()
 
 
 def render_chart(*, kpi: Kpi, times: list[datetime], values: list[float], title: str) -> bytes:
