@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import BoltResponse
@@ -57,22 +55,6 @@ def error_message(error: Exception) -> dict[str, Any]:
         "The error was logged; please try again or tell your Opsbot admin.",
         usage=None,
     )
-
-
-@contextmanager
-def answering_errors(respond: Respond, client: WebClient, body: dict[str, Any]) -> Iterator[None]:
-    """Answer any error of a listener that has already called `ack()` to the person who
-    caused it, with the error handler's text.
-
-    Bolt 1.30 clears an action's ack when its listener raises just after `ack()`, and then
-    answers Slack with a 404 after three seconds (the person sees the app fail, then the
-    reply); so listeners that ack first wrap their work in this instead of raising."""
-    try:
-        yield
-    except Exception as error:
-        if not isinstance(error, OpsbotError):
-            log.error("unhandled error in a listener", exc_info=error)
-        _tell(respond, client, body, error_message(error))
 
 
 def register(app: App, runtime: Runtime) -> None:

@@ -12,13 +12,11 @@ from bot.errors import ConflictError
 from bot.ids import ActionId, CallbackId
 from bot.models import EscalationStatus
 from bot.services import escalations, workspace
-from handlers.errors import answering_errors
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from slack_bolt import Ack, App
-    from slack_bolt.context.respond import Respond
     from slack_sdk import WebClient
 
     from bot.runtime import Runtime
@@ -51,83 +49,70 @@ def register(app: App, runtime: Runtime) -> None:
 
     @app.action(ActionId.ESCALATION_ACK)
     def acknowledge(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         ack()
-        with answering_errors(respond, client, body):
-            apply_change(body, client, escalations.acknowledge, number=_number(action))
+        apply_change(body, client, escalations.acknowledge, number=_number(action))
 
     @app.action(ActionId.ESCALATION_REOPEN)
-    def reopen(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
+    def reopen(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        with answering_errors(respond, client, body):
-            apply_change(body, client, escalations.reopen, number=_number(action))
+        apply_change(body, client, escalations.reopen, number=_number(action))
 
     @app.action(ActionId.ESCALATION_REASSIGN)
-    def reassign(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
+    def reassign(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        with answering_errors(respond, client, body):
-            apply_change(
-                body,
-                client,
-                escalations.assign,
-                number=_number(action),
-                assignee_id=str(action["selected_user"]),
-            )
+        apply_change(
+            body,
+            client,
+            escalations.assign,
+            number=_number(action),
+            assignee_id=str(action["selected_user"]),
+        )
 
     @app.action(ActionId.ESCALATION_RESOLVE)
-    def resolve(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
+    def resolve(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         team_id, _user_id = _who(body)
-        with answering_errors(respond, client, body):
-            with runtime.db.session() as session:
-                escalation = escalations.get_escalation(
-                    session, team_id=team_id, number=_number(action)
-                )
-                causes = escalations.known_causes(session, team_id=team_id)
-            if escalation.status == EscalationStatus.RESOLVED:
-                raise ConflictError(f"{escalation.ref} is already resolved.")
-            view = render(
-                "views/escalation_resolve",
-                callback_id=CallbackId.ESCALATION_RESOLVE,
-                ref=escalation.ref,
-                number=escalation.number,
-                summary=escalation.summary,
-                causes=causes,
-                note_limit=escalations.NOTE_LIMIT,
+        with runtime.db.session() as session:
+            escalation = escalations.get_escalation(
+                session, team_id=team_id, number=_number(action)
             )
-            client.views_open(trigger_id=body["trigger_id"], view=view)
+            causes = escalations.known_causes(session, team_id=team_id)
+        if escalation.status == EscalationStatus.RESOLVED:
+            raise ConflictError(f"{escalation.ref} is already resolved.")
+        view = render(
+            "views/escalation_resolve",
+            callback_id=CallbackId.ESCALATION_RESOLVE,
+            ref=escalation.ref,
+            number=escalation.number,
+            summary=escalation.summary,
+            causes=causes,
+            note_limit=escalations.NOTE_LIMIT,
+        )
+        client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.action(ActionId.ESCALATE_THIS)
     def escalate_this(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         ack()
         team_id, user_id = _who(body)
         now = runtime.clock.now()
-        with answering_errors(respond, client, body):
-            request = json.loads(action["value"])
-            with runtime.db.session() as session:
-                if not workspace.claim_key(
-                    session, team_id=team_id, key=f"escalate-this:{request['ts']}", now=now
-                ):
-                    raise ConflictError("That message has already been escalated.")
-                escalation = escalations.open_escalation(
-                    session,
-                    team_id=team_id,
-                    reporter_id=user_id,
-                    severity=escalations.DEFAULT_SEVERITY,
-                    now=now,
-                    **messages.summary_and_details(request["text"]),
-                )
-            opened = messages.escalation_context(escalation, now=now)
-            client.chat_postMessage(
-                channel=user_id, **render("messages/escalation_opened", e=opened)
+        request = json.loads(action["value"])
+        with runtime.db.session() as session:
+            if not workspace.claim_key(
+                session, team_id=team_id, key=f"escalate-this:{request['ts']}", now=now
+            ):
+                raise ConflictError("That message has already been escalated.")
+            escalation = escalations.open_escalation(
+                session,
+                team_id=team_id,
+                reporter_id=user_id,
+                severity=escalations.DEFAULT_SEVERITY,
+                now=now,
+                **messages.summary_and_details(request["text"]),
             )
-            messages.announce_opened(client, runtime.db, escalation, now=now)
+        opened = messages.escalation_context(escalation, now=now)
+        client.chat_postMessage(channel=user_id, **render("messages/escalation_opened", e=opened))
+        messages.announce_opened(client, runtime.db, escalation, now=now)

@@ -10,12 +10,10 @@ from bot import standup_slack
 from bot.escalation_messages import summary_and_details
 from bot.ids import ActionId
 from bot.services import standups, workspace
-from handlers.errors import answering_errors
 from handlers.views.escalations import open_escalation_modal
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App
-    from slack_bolt.context.respond import Respond
     from slack_sdk import WebClient
 
     from bot.runtime import Runtime
@@ -23,43 +21,41 @@ if TYPE_CHECKING:
 
 def register(app: App, runtime: Runtime) -> None:
     @app.action(ActionId.STANDUP_OPEN)
-    def open_standup(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def open_standup(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         team_id = body["team"]["id"]
         user_id = body["user"]["id"]
-        with answering_errors(respond, client, body):
-            with runtime.db.session() as session:
-                standup = standups.get_standup(
-                    session, team_id=team_id, standup_id=int(body["actions"][0]["value"])
-                )
-                view = standup_slack.answer_modal(
-                    runtime, session, client, team_id=team_id, user_id=user_id, standup=standup
-                )
-            client.views_open(trigger_id=body["trigger_id"], view=view)
+        with runtime.db.session() as session:
+            standup = standups.get_standup(
+                session, team_id=team_id, standup_id=int(body["actions"][0]["value"])
+            )
+            view = standup_slack.answer_modal(
+                runtime, session, client, team_id=team_id, user_id=user_id, standup=standup
+            )
+        client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.action(ActionId.STANDUP_ESCALATE_BLOCKER)
     def escalate_blocker(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         """Open the escalation modal pre-filled with the blocker and a link back to the
         answer, owned by whoever clicked."""
         ack()
-        with answering_errors(respond, client, body):
-            blocker = json.loads(action["value"])
-            with runtime.db.session() as session:
-                author = workspace.get_profile(
-                    session, team_id=body["team"]["id"], user_id=blocker["author"]
-                )
-            prefill = summary_and_details(str(blocker["blocker"]))
-            origin = (
-                f"Blocker from the {blocker['date']} standup, reported by "
-                f"{author.name if author else 'a participant'}."
+        blocker = json.loads(action["value"])
+        with runtime.db.session() as session:
+            author = workspace.get_profile(
+                session, team_id=body["team"]["id"], user_id=blocker["author"]
             )
-            open_escalation_modal(
-                client,
-                trigger_id=body["trigger_id"],
-                summary=prefill["summary"],
-                details="\n\n".join(filter(None, [prefill["details"], origin])),
-                link=blocker.get("link"),
-                assignee=body["user"]["id"],
-            )
+        prefill = summary_and_details(str(blocker["blocker"]))
+        origin = (
+            f"Blocker from the {blocker['date']} standup, reported by "
+            f"{author.name if author else 'a participant'}."
+        )
+        open_escalation_modal(
+            client,
+            trigger_id=body["trigger_id"],
+            summary=prefill["summary"],
+            details="\n\n".join(filter(None, [prefill["details"], origin])),
+            link=blocker.get("link"),
+            assignee=body["user"]["id"],
+        )

@@ -8,12 +8,10 @@ from typing import TYPE_CHECKING, Any
 from bot import escalation_messages as messages
 from bot.ids import CallbackId
 from bot.parsing import decode_entities
-from handlers.errors import answering_errors
 from handlers.views.escalations import open_escalation_modal
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App
-    from slack_bolt.context.respond import Respond
     from slack_sdk import WebClient
 
     from bot.runtime import Runtime
@@ -23,18 +21,15 @@ def register(app: App, runtime: Runtime) -> None:
     del runtime
 
     @app.shortcut(CallbackId.ESCALATE_MESSAGE)
-    def escalate_message(
-        ack: Ack, shortcut: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
+    def escalate_message(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
         ack()
         message = shortcut.get("message") or {}
-        with answering_errors(respond, client, shortcut):
-            permalink = client.chat_getPermalink(
-                channel=shortcut["channel"]["id"], message_ts=message["ts"]
-            )["permalink"]
-            open_escalation_modal(
-                client,
-                trigger_id=shortcut["trigger_id"],
-                link=permalink,
-                **messages.summary_and_details(decode_entities(str(message.get("text") or ""))),
-            )
+        permalink = client.chat_getPermalink(
+            channel=shortcut["channel"]["id"], message_ts=message["ts"]
+        )["permalink"]
+        open_escalation_modal(
+            client,
+            trigger_id=shortcut["trigger_id"],
+            link=permalink,
+            **messages.summary_and_details(decode_entities(str(message.get("text") or ""))),
+        )
