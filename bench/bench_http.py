@@ -5,7 +5,9 @@ and a fan-out of 1,000 huddles through a rate-limited fake Slack while commands 
 
 Environment: OPSBOT_BENCH_DATABASE_URL (default: a SQLite file), OPSBOT_BENCH_SECONDS
 (per run, default 5), OPSBOT_BENCH_CONCURRENCY (default "1,8,32,64"),
-OPSBOT_BENCH_FANOUT (huddles in the fan-out, default 1000; 0 skips it).
+OPSBOT_BENCH_FANOUT (huddles in the fan-out, default 1000; 0 skips it),
+OPSBOT_BENCH_LOADS (command prefixes of the loads to run, e.g. "/kpi"; default all).
+Each load gets an unrecorded 3-second warm-up at concurrency 8 first.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ SECRET = "bench-secret"
 TEAM = "T0BENCH"
 CHANNEL = "C0BENCH"
 WORKERS, THREADS = 2, 8
+WARM_UP_SECONDS = 3
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ class Load:
     name: str
     command: str
     texts: tuple[str, ...]
+    channels: int = 1  # each request in the next of this many channels
+    requests: int = 200  # distinct signed requests that wrk replays in turn
 
 
 LOADS = (
@@ -56,6 +61,8 @@ LOADS = (
         tuple(f"sev3 Dock door {n} stuck open" for n in range(200)),
     ),
     Load("/kpi <name>", "/kpi", KPI_NAMES),
+    # Every lookup in a channel that has not had that chart yet: each one posts its chart.
+    Load("/kpi <name>, new chart", "/kpi", KPI_NAMES, channels=400, requests=20_000),
 )
 
 
@@ -89,14 +96,16 @@ def _ensure_wrk() -> str:
 def _signed_requests(load: Load, path: Path, fake_url: str) -> None:
     ts = str(int(time.time()))
     with path.open("w") as out:
-        for number in range(200):
+        for number in range(load.requests):
+            place = number // len(load.texts) % load.channels  # every text once per channel
+            channel = CHANNEL if load.channels == 1 else f"{CHANNEL}{place:04d}"
             body = urlencode(
                 {
                     "command": load.command,
                     "text": load.texts[number % len(load.texts)],
                     "team_id": TEAM,
                     "user_id": f"UBENCH{number % 20}",
-                    "channel_id": CHANNEL,
+                    "channel_id": channel,
                     "response_url": f"{fake_url}respond/bench{number}",
                     "trigger_id": f"trigger.{number}",
                 }
@@ -293,6 +302,8 @@ def main() -> None:
             for load in loads:
                 script_input = Path(tmp) / "requests.tsv"
                 _signed_requests(load, script_input, fake.url)
+                # Unrecorded warm-up: each worker's first lookups draw charts and fill caches.
+                _wrk(wrk, opsbot_url, script_input, 8, WARM_UP_SECONDS)
                 for concurrency in levels:
                     ours = _wrk(wrk, opsbot_url, script_input, concurrency, seconds)
                     ceiling = _wrk(

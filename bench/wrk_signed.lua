@@ -1,6 +1,14 @@
 -- Replays pre-signed Slack requests (one per line: timestamp, signature, body; tab-separated).
+-- Each wrk thread starts at its own place in the list, so threads do not send the same
+-- request at the same moment.
 local requests = {}
 local index = 0
+local threads = 0
+
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
 
 function init(args)
   for line in io.lines(args[1]) do
@@ -11,6 +19,7 @@ function init(args)
       ["X-Slack-Signature"] = sig,
     }, body)
   end
+  index = (id or 0) * math.floor(#requests / 2)
 end
 
 function request()

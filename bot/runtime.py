@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -19,6 +19,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database
 from bot.scheduler import Scheduler
+from bot.services.kpi_lookups import KpiLookups
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ class Runtime:
     client: WebClient
     app: App
     executor: ThreadPoolExecutor
+    kpi_lookups: KpiLookups = field(default_factory=KpiLookups)
 
     def close(self) -> None:
         """Stop the scheduler, let running listeners finish, release database connections."""

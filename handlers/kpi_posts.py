@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from bot.blocks import render
 from bot.models import Kpi
-from bot.services import kpis
+from bot.services import kpi_lookups, kpis
 from bot.services.kpi_chart import chart_png
 
 if TYPE_CHECKING:
@@ -41,6 +41,34 @@ def post_chart(
         filename = f"{kpi.name_key}-{period.code}.png"
     response = client.files_upload_v2(channel=channel, file=png, filename=filename, title=title)
     return str(response["file"]["id"])
+
+
+def share_lookup_chart(
+    client: WebClient,
+    db: Database,
+    lookups: kpi_lookups.KpiLookups,
+    *,
+    detail: kpis.KpiDetail,
+    channel: str,
+) -> None:
+    """Post a lookup's chart to `channel`, unless the same chart went there a few minutes
+    ago (from this process or another): a busy channel gets each chart once."""
+    now = detail.end
+    with db.session() as session:
+        posted_at = kpi_lookups.claim_chart_post(
+            session, channel_id=channel, detail=detail, now=now
+        )
+    if posted_at is None:
+        try:
+            post_chart(
+                client, db, kpi_id=detail.kpi.id, period=detail.period, end=now, channel=channel
+            )
+        except BaseException:
+            with db.session() as session:
+                kpi_lookups.release_chart_post(session, channel_id=channel, detail=detail, now=now)
+            raise
+        posted_at = now
+    lookups.remember_chart(channel_id=channel, detail=detail, posted_at=posted_at)
 
 
 def post_alerts(

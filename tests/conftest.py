@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 
 from bot.clock import ManualClock
 from bot.config import load_settings
+from bot.console.workspace import TrackedExecutor
 from bot.db import Base, Database
 from bot.migrate import upgrade
 from bot.runtime import Runtime, build_runtime
@@ -114,7 +115,8 @@ def runtime(database_url: str, fake_slack: FakeSlack, clock: ManualClock) -> Ite
         database_url=database_url,
         opsbot_timezone="UTC",
     )
-    built = build_runtime(settings, clock=clock)
+    # A tracked executor, so that a test can wait until the work after an ack is done.
+    built = build_runtime(settings, clock=clock, executor=TrackedExecutor())
     yield built
     built.close()
 

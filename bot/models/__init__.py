@@ -9,7 +9,7 @@ from bot.models.escalation import (
 )
 from bot.models.home import HomeTab
 from bot.models.huddle import HuddleConfig
-from bot.models.kpi import ApiToken, Better, Kpi, KpiDatapoint
+from bot.models.kpi import ApiToken, Better, Kpi, KpiChartPost, KpiDatapoint
 from bot.models.schedule import PostStatus, ScheduledPost
 from bot.models.standup import (
     Standup,
@@ -31,6 +31,7 @@ __all__ = [
     "HomeTab",
     "HuddleConfig",
     "Kpi",
+    "KpiChartPost",
     "KpiDatapoint",
     "PostStatus",
     "ProcessedKey",

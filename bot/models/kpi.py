@@ -37,6 +37,9 @@ class Kpi(TeamScoped, Base):
     # What the KPI channel was last told about (status plus broken SPC rules), so that
     # one alert goes out per change of state, not one per value.
     alert_state: Mapped[str] = mapped_column(String(64), default="")
+    # Bumped with every write of its values, so a process can tell whether what it worked
+    # out from them before (a lookup's figures) still holds.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class KpiDatapoint(TeamScoped, Base):
@@ -56,6 +59,21 @@ class KpiDatapoint(TeamScoped, Base):
     recorded_at: Mapped[datetime]
     source: Mapped[str] = mapped_column(String(16))  # slack, api or csv
     recorded_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class KpiChartPost(TeamScoped, Base):
+    """The chart of a KPI and period last uploaded to a channel by a lookup: the same chart
+    is not posted to the same channel again within a few minutes (lookups say where it is)."""
+
+    __tablename__ = "kpi_chart_posts"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id", "kpi_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpis.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(8))
+    chart_key: Mapped[str] = mapped_column(String(64))  # what the chart shows (see kpi_lookups)
+    posted_at: Mapped[datetime]
 
 
 class ApiToken(TeamScoped, Base):

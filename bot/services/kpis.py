@@ -15,7 +15,7 @@ from enum import StrEnum
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from sqlalchemy import ColumnElement, Select, delete, func, select
+from sqlalchemy import ColumnElement, Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.errors import ConflictError, NotFoundError
@@ -126,7 +126,10 @@ class Period:
         return f"{self.count}{self.unit}"
 
     def start(self, end: datetime) -> datetime:
-        """The beginning of the period that ends at `end`."""
+        """The beginning of the period that ends at `end`, at a whole minute: every lookup
+        within a minute covers the same values, so their figures can be reused until a
+        value is written (see kpi_lookups)."""
+        end = end.replace(second=0, microsecond=0)
         if self.unit == "d":
             return end - timedelta(days=self.count)
         if self.unit == "w":
@@ -356,7 +359,9 @@ def record_values(
 ) -> Recorded:
     """Store values of one KPI (already checked with check_value/check_time) and work out
     whether the KPI channel must hear about it (see `update_alert_state`)."""
-    session.execute(select(Kpi.id).where(Kpi.id == kpi.id).with_for_update())
+    # Locks the KPI's row (one writer at a time works out its alert state) and tells
+    # every process that figures worked out from the old values are out of date.
+    session.execute(update(Kpi).where(Kpi.id == kpi.id).values(revision=Kpi.revision + 1))
     session.add_all(
         KpiDatapoint(
             team_id=kpi.team_id,

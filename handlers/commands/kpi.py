@@ -30,7 +30,7 @@ from bot.kpi_grammar import (
 from bot.parsing import command_text
 from bot.services import kpis
 from handlers.access import profile, require_admin
-from handlers.kpi_posts import post_alerts, post_chart
+from handlers.kpi_posts import post_alerts, share_lookup_chart
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App
@@ -82,12 +82,16 @@ def register(app: App, runtime: Runtime) -> None:
                     )
                 case Detail(name=name, period=period):
                     kpi = kpis.find_kpi(session, team_id=team_id, name=name)
-                    detail = kpis.kpi_detail(session, kpi=kpi, period=period, now=now)
+                    detail = runtime.kpi_lookups.detail(session, kpi=kpi, period=period, now=now)
+                    chart_posted_at = runtime.kpi_lookups.chart_posted_at(
+                        channel_id=channel_id, detail=detail
+                    )
                     reply = render(
                         "messages/kpi_detail",
                         d=detail,
                         zone=zone.key,
-                        chart_coming=detail.count > 0,
+                        chart_coming=detail.count > 0 and chart_posted_at is None,
+                        chart_posted_at=chart_posted_at,
                     )
                 case Record():
                     kpi = kpis.find_kpi(session, team_id=team_id, name=parsed.name)
@@ -158,16 +162,14 @@ def register(app: App, runtime: Runtime) -> None:
         ack(**reply)
         if isinstance(parsed, Record):
             post_alerts(client, runtime.db, [recorded.alert], zone=runtime.settings.opsbot_timezone)
-        elif isinstance(parsed, Detail) and detail.count:
-            _post_detail_chart(
-                client, kpi_id=detail.kpi.id, period=parsed.period, now=now, channel=channel_id
-            )
+        elif isinstance(parsed, Detail) and detail.count and chart_posted_at is None:
+            _share_detail_chart(client, detail=detail, channel=channel_id)
 
-    def _post_detail_chart(
-        client: WebClient, *, kpi_id: int, period: kpis.Period, now: datetime, channel: str
-    ) -> None:
+    def _share_detail_chart(client: WebClient, *, detail: kpis.KpiDetail, channel: str) -> None:
         try:
-            post_chart(client, runtime.db, kpi_id=kpi_id, period=period, end=now, channel=channel)
+            share_lookup_chart(
+                client, runtime.db, runtime.kpi_lookups, detail=detail, channel=channel
+            )
         except SlackApiError as exc:
             if exc.response.get("error") not in CHART_REFUSALS:
                 raise

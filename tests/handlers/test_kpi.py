@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.console.workspace import TrackedExecutor
 from bot.ids import ActionId
 from bot.runtime import Runtime
 from bot.standin.driver import SlackDriver, form_values
@@ -157,3 +158,56 @@ def test_chart_in_a_channel_without_the_bot_explains_how_to_fix_it(
         "response_url", lambda c: "could not post the chart" in str(c.params)
     )
     assert "/invite @opsbot" in str(told[0].params)
+    again = slack.command("/kpi", "on-time", user=MARIA, channel="C0ELSEWHERE")
+    assert "The chart is being posted to this channel." in again.text()
+    posted = fake_slack.wait_for("files.completeUploadExternal", lambda c: c.answer["ok"])
+    assert posted[0]["channel_id"] == "C0ELSEWHERE"
+
+
+def _settle(runtime: Runtime) -> None:
+    """Wait until the work after each ack so far (chart uploads) is done."""
+    assert isinstance(runtime.executor, TrackedExecutor) and runtime.executor.wait_idle()
+
+
+def _uploads_to(fake_slack: FakeSlack, channel: str) -> int:
+    return sum(
+        1
+        for call in fake_slack.calls_to("files.completeUploadExternal")
+        if call["channel_id"] == channel and call.status == 200
+    )
+
+
+def test_a_busy_channel_gets_each_chart_once(
+    slack: SlackDriver, fake_slack: FakeSlack, runtime: Runtime, clock
+) -> None:  # type: ignore[no-untyped-def]
+    _add_on_time(slack)
+    start = clock.now()
+    for day, value in enumerate([96, 97, 95.5]):
+        clock.set(start - timedelta(days=3 - day))
+        slack.command("/kpi", f"record on-time {value}", user=MARIA)
+    clock.set(start)
+    first = slack.command("/kpi", "on-time", user=MARIA, channel=OPS_CHANNEL).text()
+    assert "The chart is being posted to this channel." in first
+    _settle(runtime)
+    assert _uploads_to(fake_slack, OPS_CHANNEL) == 1
+    clock.advance(timedelta(minutes=2))
+    # Maria is in Chicago: the chart went out at 08:00 UTC, 02:00 for her.
+    second = slack.command("/kpi", "on-time", user=MARIA, channel=OPS_CHANNEL).text()
+    assert "The same chart was posted to this channel at 02:00." in second
+    assert "96.17%" in second  # the figures are the same as the first lookup's
+    elsewhere = slack.command("/kpi", "on-time", user=MARIA, channel=KPI_CHANNEL).text()
+    assert "The chart is being posted to this channel." in elsewhere
+    _settle(runtime)
+    assert _uploads_to(fake_slack, KPI_CHANNEL) == 1
+    assert _uploads_to(fake_slack, OPS_CHANNEL) == 1
+
+    slack.command("/kpi", "record on-time 91", user=MARIA)
+    changed = slack.command("/kpi", "on-time", user=MARIA, channel=OPS_CHANNEL).text()
+    assert "latest 91%" in changed and "The chart is being posted" in changed
+    _settle(runtime)
+    assert _uploads_to(fake_slack, OPS_CHANNEL) == 2
+    clock.advance(timedelta(minutes=11))
+    later = slack.command("/kpi", "on-time", user=MARIA, channel=OPS_CHANNEL).text()
+    assert "The chart is being posted to this channel." in later
+    _settle(runtime)
+    assert _uploads_to(fake_slack, OPS_CHANNEL) == 3

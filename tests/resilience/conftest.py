@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.clock import ManualClock
+from bot.console.workspace import TrackedExecutor
 from bot.runtime import Runtime, build_runtime
 from bot.standin.driver import SlackDriver
 from bot.standin.server import FakeSlack
@@ -22,7 +23,7 @@ collect_ignore = [] if PG_URL else POSTGRESQL_ONLY
 @pytest.fixture
 def second_runtime(runtime: Runtime, clock: ManualClock) -> Iterator[Runtime]:
     """Another instance of the bot on the same database, the same clock and the same Slack."""
-    other = build_runtime(runtime.settings, clock=clock)
+    other = build_runtime(runtime.settings, clock=clock, executor=TrackedExecutor())
     yield other
     other.close()
 

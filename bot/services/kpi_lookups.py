@@ -1,0 +1,150 @@
+"""What a serving process remembers between `/kpi <name>` lookups, so that a busy channel's
+lookups stay cheap and its history stays readable.
+
+- The figures of a KPI over a period (latest value, min/mean/max, SPC and the broken rules)
+  are worked out once per revision of its values (`Kpi.revision`, bumped with every write)
+  and whole minute of the period's start; the next lookups read only the KPI's row.
+- A lookup's chart goes to its channel once: the same chart (same definition, period and
+  values) is not posted to the same channel again within `CHART_REPOST_AFTER`, and the
+  lookup says when it was posted instead. Which chart each channel got last is kept in the
+  database (`kpi_chart_posts`), so that every process and instance agrees; each process
+  remembers what it learnt there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from cachetools import LRUCache
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.models import Kpi, KpiChartPost
+from bot.services import kpis
+
+CHART_REPOST_AFTER = timedelta(minutes=10)
+REMEMBERED = 4096
+
+FiguresKey = tuple[int, int, float, float | None, str, kpis.Period, datetime]
+ChartPlace = tuple[str, str, int, str]  # team, channel, KPI id, period code
+
+
+def chart_key(detail: kpis.KpiDetail) -> str:
+    """What the lookup's chart shows: the KPI's definition, the period and its values (their
+    count, sum and latest moment), so two lookups with the same key draw the same picture."""
+    kpi = detail.kpi
+    shown = (
+        kpi.id,
+        kpi.name,
+        kpi.unit,
+        kpi.target,
+        kpi.warn,
+        kpi.better,
+        detail.period.code,
+        detail.count,
+        repr(detail.mean),
+        detail.latest_at.isoformat() if detail.latest_at else None,
+    )
+    return hashlib.sha256(repr(shown).encode()).hexdigest()
+
+
+class KpiLookups:
+    """The figures and chart posts of recent lookups in this process (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._figures: LRUCache[FiguresKey, kpis.KpiDetail] = LRUCache(maxsize=REMEMBERED)
+        self._charts: LRUCache[ChartPlace, tuple[str, datetime]] = LRUCache(maxsize=REMEMBERED)
+
+    def detail(
+        self, session: Session, *, kpi: Kpi, period: kpis.Period, now: datetime
+    ) -> kpis.KpiDetail:
+        """`kpis.kpi_detail`, worked out again only when a value was written or the period
+        moved on by a minute."""
+        key = (kpi.id, kpi.revision, kpi.target, kpi.warn, kpi.better, period, period.start(now))
+        with self._lock:
+            known = self._figures.get(key)
+        if known is None:
+            known = kpis.kpi_detail(session, kpi=kpi, period=period, now=now)
+            with self._lock:
+                self._figures[key] = known
+        return replace(known, kpi=kpi, end=now)
+
+    def chart_posted_at(self, *, channel_id: str, detail: kpis.KpiDetail) -> datetime | None:
+        """When this very chart went to the channel, if recently enough not to post it again
+        (as far as this process knows)."""
+        with self._lock:
+            known = self._charts.get(_place(channel_id, detail))
+        if known is None:
+            return None
+        key, posted_at = known
+        if key != chart_key(detail) or detail.end - posted_at >= CHART_REPOST_AFTER:
+            return None
+        return posted_at
+
+    def remember_chart(
+        self, *, channel_id: str, detail: kpis.KpiDetail, posted_at: datetime
+    ) -> None:
+        with self._lock:
+            self._charts[_place(channel_id, detail)] = (chart_key(detail), posted_at)
+
+
+def _place(channel_id: str, detail: kpis.KpiDetail) -> ChartPlace:
+    return detail.kpi.team_id, channel_id, detail.kpi.id, detail.period.code
+
+
+def claim_chart_post(
+    session: Session, *, channel_id: str, detail: kpis.KpiDetail, now: datetime
+) -> datetime | None:
+    """Claim the posting of the lookup's chart to the channel: None when this caller is to
+    post it, else when the same chart went there (within `CHART_REPOST_AFTER`)."""
+    kpi = detail.kpi
+    where = (
+        KpiChartPost.team_id == kpi.team_id,
+        KpiChartPost.channel_id == channel_id,
+        KpiChartPost.kpi_id == kpi.id,
+        KpiChartPost.period == detail.period.code,
+    )
+    key = chart_key(detail)
+    last = session.scalar(select(KpiChartPost).where(*where).with_for_update())
+    if last is None:
+        try:
+            with session.begin_nested():
+                session.add(
+                    KpiChartPost(
+                        team_id=kpi.team_id,
+                        channel_id=channel_id,
+                        kpi_id=kpi.id,
+                        period=detail.period.code,
+                        chart_key=key,
+                        posted_at=now,
+                    )
+                )
+            return None
+        except IntegrityError:  # another process claimed it a moment ago
+            last = session.scalar(select(KpiChartPost).where(*where).with_for_update())
+            assert last is not None
+    if last.chart_key == key and now - last.posted_at < CHART_REPOST_AFTER:
+        return last.posted_at
+    last.chart_key, last.posted_at = key, now
+    return None
+
+
+def release_chart_post(
+    session: Session, *, channel_id: str, detail: kpis.KpiDetail, now: datetime
+) -> None:
+    """Give a claim back when the chart could not be posted, so the next lookup tries again."""
+    session.execute(
+        delete(KpiChartPost).where(
+            KpiChartPost.team_id == detail.kpi.team_id,
+            KpiChartPost.channel_id == channel_id,
+            KpiChartPost.kpi_id == detail.kpi.id,
+            KpiChartPost.period == detail.period.code,
+            KpiChartPost.chart_key == chart_key(detail),
+            KpiChartPost.posted_at == now,
+        )
+    )
