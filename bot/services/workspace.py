@@ -75,11 +75,17 @@ def save_profile(
     is_admin: bool,
     now: datetime,
 ) -> SlackUser:
-    """Create or refresh the cached copy of a Slack user's profile."""
+    """Create or refresh the cached copy of a Slack user's profile. Two first requests of
+    the same person may race to create it: the second one refreshes the first one's row."""
     profile = get_profile(session, team_id=team_id, user_id=user_id)
     if profile is None:
-        profile = SlackUser(team_id=team_id, user_id=user_id)
-        session.add(profile)
+        try:
+            with session.begin_nested():
+                profile = SlackUser(team_id=team_id, user_id=user_id, refreshed_at=now)
+                session.add(profile)
+        except IntegrityError:
+            profile = get_profile(session, team_id=team_id, user_id=user_id)
+            assert profile is not None
     profile.name = name
     profile.tz = tz
     profile.is_admin = is_admin
