@@ -25,7 +25,7 @@ series = st.lists(
 )
 @given(values=series)
 def test_detail_rules_and_limits_match_the_reference(db: Database, values: list[float]) -> None:
-    start = START - timedelta(days=len(values))
+    start = START - timedelta(hours=len(values))  # every value inside the month
     with db.session() as session:
         kpi = kpis.create_kpi(
             session, team_id=TEAM, name=f"k{next(names)}", target=0, created_by="U", now=START
