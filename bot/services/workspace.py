@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -75,20 +76,19 @@ def save_profile(
     is_admin: bool,
     now: datetime,
 ) -> SlackUser:
-    """Create or refresh the cached copy of a Slack user's profile. Two first requests of
-    the same person may race to create it: the second one refreshes the first one's row."""
-    profile = get_profile(session, team_id=team_id, user_id=user_id)
-    if profile is None:
-        try:
-            with session.begin_nested():
-                profile = SlackUser(team_id=team_id, user_id=user_id, refreshed_at=now)
-                session.add(profile)
-        except IntegrityError:
-            profile = get_profile(session, team_id=team_id, user_id=user_id)
-            assert profile is not None
-    profile.name = name
-    profile.tz = tz
-    profile.is_admin = is_admin
-    profile.refreshed_at = now
-    session.flush()
+    """Create or refresh the cached copy of a Slack user's profile, in one upsert: two first
+    requests of the same person may race to create it (the later one wins)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    fresh = {"name": name, "tz": tz, "is_admin": is_admin, "refreshed_at": now}
+    session.execute(
+        insert(SlackUser)
+        .values(team_id=team_id, user_id=user_id, **fresh)
+        .on_conflict_do_update(index_elements=["team_id", "user_id"], set_=fresh)
+    )
+    profile = session.scalar(
+        select(SlackUser)
+        .where(SlackUser.team_id == team_id, SlackUser.user_id == user_id)
+        .execution_options(populate_existing=True)
+    )
+    assert profile is not None
     return profile

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from sqlalchemy import event
 
 from bot.clock import ManualClock
@@ -52,8 +51,6 @@ def test_two_first_requests_of_a_person_both_store_the_profile(
 ) -> None:
     """The race the HTTP benchmark hit on PostgreSQL: both requests find no cached profile,
     the other one inserts it first; this one refreshes that row instead of failing."""
-    if db.is_sqlite:
-        pytest.skip("SQLite serialises writers: the second insert waits and sees the first")
     raced = threading.Event()
 
     def other_request_first(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
@@ -92,3 +89,24 @@ def test_two_first_requests_of_a_person_both_store_the_profile(
             "Europe/Paris",
             True,
         )
+
+
+def test_a_profile_stored_by_a_failed_request_is_not_kept(db: Database, clock: ManualClock) -> None:
+    """A request that fails after caching a profile leaves nothing half-stored behind (a
+    savepoint on SQLite once committed the new row early, without its admin flag)."""
+    try:
+        with db.session() as session:
+            workspace.save_profile(
+                session,
+                team_id=TEAM,
+                user_id="UADA",
+                name="Ada",
+                tz=None,
+                is_admin=True,
+                now=clock.now(),
+            )
+            raise RuntimeError("the request fails after the profile was cached")
+    except RuntimeError:
+        pass
+    with db.session() as session:
+        assert workspace.get_profile(session, team_id=TEAM, user_id="UADA") is None
