@@ -23,7 +23,7 @@ from bot.db import Database
 from bot.migrate import upgrade
 from bot.runtime import build_runtime
 from bot.services import kpis
-from bot.services.kpi_chart import render_chart
+from bot.services.kpi_chart import ChartSpec, render_chart
 from bot.standin.driver import SlackDriver
 from bot.standin.server import FakeSlack
 from bot.web import create_web_app
@@ -132,7 +132,9 @@ def _measure(url: str, label: str, fake: FakeSlack) -> None:
             session, kpi=kpi, start=NOW - timedelta(days=90), end=NOW
         )
     began = time.perf_counter()
-    png = render_chart(kpi=kpi, times=times, values=values, title="on-time-shipping, last 90 days")
+    png = render_chart(
+        spec=ChartSpec.of(kpi), times=times, values=values, title="on-time-shipping, last 90 days"
+    )
     chart_ms = (time.perf_counter() - began) * 1000
     runtime.close()
     timings.sort()

@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.scheduler import Scheduler
 from bot.services.kpi_lookups import KpiLookups
+from bot.services.workspace import RecentProfiles
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class Runtime:
     app: App
     executor: ThreadPoolExecutor
     kpi_lookups: KpiLookups = field(default_factory=KpiLookups)
+    recent_profiles: RecentProfiles = field(default_factory=RecentProfiles)
 
     def close(self) -> None:
         """Stop the scheduler, let running listeners finish, release database connections."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.errors import PermissionDeniedError
-from bot.models import SlackUser
 from bot.services import workspace
 
 if TYPE_CHECKING:
@@ -22,23 +21,33 @@ ADMINS_ONLY = (
 
 def profile(
     runtime: Runtime, session: Session, client: WebClient, *, team_id: str, user_id: str
-) -> SlackUser:
-    """The cached profile, refreshed from users.info when older than a day."""
+) -> workspace.Profile:
+    """The cached profile, refreshed from users.info when older than a day (and read from
+    the database at most once a minute per process)."""
     now = runtime.clock.now()
+    recent = runtime.recent_profiles.get(team_id=team_id, user_id=user_id, now=now)
+    if recent is not None:
+        return recent
     cached = workspace.get_profile(session, team_id=team_id, user_id=user_id)
     if workspace.is_fresh(cached, now=now):
         assert cached is not None
-        return cached
+        known = workspace.Profile.of(cached)
+        runtime.recent_profiles.remember(known, now=now)
+        return known
     user = client.users_info(user=user_id)["user"]
-    return workspace.save_profile(
-        session,
-        team_id=team_id,
-        user_id=user_id,
-        name=user.get("real_name") or user.get("name") or user_id,
-        tz=user.get("tz"),
-        is_admin=bool(user.get("is_admin") or user.get("is_owner")),
-        now=now,
+    saved = workspace.Profile.of(
+        workspace.save_profile(
+            session,
+            team_id=team_id,
+            user_id=user_id,
+            name=user.get("real_name") or user.get("name") or user_id,
+            tz=user.get("tz"),
+            is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+            now=now,
+        )
     )
+    runtime.recent_profiles.remember(saved, now=now)
+    return saved
 
 
 def is_admin(

@@ -1,6 +1,7 @@
 """The PNG chart of a KPI over a period: values, target, control limits and the points
-that break a Western Electric rule. matplotlib is imported here, lazily, so that it
-never slows a Slack acknowledgement."""
+that break a Western Electric rule. Charts are drawn by matplotlib in a separate process
+(one per serving process, started on first use), so that a quarter of a second of drawing
+never holds the interpreter lock that acknowledgements need."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ import gc
 import io
 import itertools
 import math
+import multiprocessing
+import os
 import threading
 from collections import OrderedDict
-from concurrent.futures import Future
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,16 +26,69 @@ WIDTH_INCHES, HEIGHT_INCHES, DPI = 9.0, 4.5, 120
 MARKERS_UP_TO = 200
 BUCKETS = 600  # more points than twice this are drawn as a mean line in a min-max band
 CACHED_CHARTS = 256
+DRAW_TIMEOUT_SECONDS = 120
 
 _charts: OrderedDict[tuple[object, ...], Future[bytes]] = OrderedDict()
 _charts_lock = threading.Lock()
 
 
+@dataclass(frozen=True)
+class ChartSpec:
+    """What a chart shows of the KPI's definition (plain values, sent to the drawing process)."""
+
+    name: str
+    unit: str
+    target: float
+    warn: float | None
+
+    @classmethod
+    def of(cls, kpi: Kpi) -> ChartSpec:
+        return cls(name=kpi.name, unit=kpi.unit, target=kpi.target, warn=kpi.warn)
+
+
+class _Drawer:
+    """The drawing process of this serving process. A new one is started after a fork (a
+    gunicorn worker never shares its parent's) or when the last one died."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+        self._pid = 0
+
+    def _current(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None or self._pid != os.getpid():
+                # spawn, not fork: forking a process that runs threads can copy held locks.
+                context = multiprocessing.get_context("spawn")
+                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+                self._pid = os.getpid()
+            return self._pool
+
+    def _forget(self, pool: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        pool.shutdown(wait=False)
+
+    def draw(
+        self, *, spec: ChartSpec, times: list[datetime], values: list[float], title: str
+    ) -> bytes:
+        chart = {"spec": spec, "times": times, "values": values, "title": title}
+        pool = self._current()
+        try:
+            return pool.submit(render_chart, **chart).result(timeout=DRAW_TIMEOUT_SECONDS)
+        except BrokenProcessPool:  # the drawing process died (killed): once more in a new one
+            self._forget(pool)
+            return self._current().submit(render_chart, **chart).result(DRAW_TIMEOUT_SECONDS)
+
+
+_drawer = _Drawer()
+
+
 def chart_png(*, kpi: Kpi, times: list[datetime], values: list[float], title: str) -> bytes:
-    """`render_chart`, drawn once per KPI definition and data: a chart costs a quarter of a
-    second of CPU, which under load starves every acknowledgement in the process, and the
-    same chart is often asked for again before a new value arrives. Concurrent requests for
-    the same chart wait for the one being drawn."""
+    """`render_chart` in the drawing process, once per KPI definition and data: the same
+    chart is often asked for again before a new value arrives. Concurrent requests for the
+    same chart wait for the one being drawn."""
     key = (
         kpi.id,
         kpi.target,
@@ -54,7 +112,9 @@ def chart_png(*, kpi: Kpi, times: list[datetime], values: list[float], title: st
             _charts.move_to_end(key)
     if mine:
         try:
-            drawing.set_result(render_chart(kpi=kpi, times=times, values=values, title=title))
+            drawing.set_result(
+                _drawer.draw(spec=ChartSpec.of(kpi), times=times, values=values, title=title)
+            )
         except BaseException as error:
             with _charts_lock:
                 _charts.pop(key, None)
@@ -62,7 +122,9 @@ def chart_png(*, kpi: Kpi, times: list[datetime], values: list[float], title: st
     return drawing.result()
 
 
-def render_chart(*, kpi: Kpi, times: list[datetime], values: list[float], title: str) -> bytes:
+def render_chart(
+    *, spec: ChartSpec, times: list[datetime], values: list[float], title: str
+) -> bytes:
     """A PNG line chart, readable at Slack's preview size."""
     import matplotlib
 
@@ -77,7 +139,7 @@ def render_chart(*, kpi: Kpi, times: list[datetime], values: list[float], title:
     chart = spc.control_chart(values)
     dense = len(values) > BUCKETS * 2
     if dense:
-        _plot_envelope(axes, times, values, label=kpi.name)
+        _plot_envelope(axes, times, values, label=spec.name)
     else:
         marker = "o" if len(values) <= MARKERS_UP_TO else None
         axes.plot(
@@ -87,12 +149,12 @@ def render_chart(*, kpi: Kpi, times: list[datetime], values: list[float], title:
             linewidth=1.6,
             marker=marker,
             markersize=4,
-            label=kpi.name,
+            label=spec.name,
         )
-    axes.axhline(kpi.target, color="#2e7d32", linewidth=1.8, label=f"target {kpi.target:g}")
-    if kpi.warn is not None:
+    axes.axhline(spec.target, color="#2e7d32", linewidth=1.8, label=f"target {spec.target:g}")
+    if spec.warn is not None:
         axes.axhline(
-            kpi.warn, color="#f9a825", linewidth=1.2, linestyle=":", label=f"warning {kpi.warn:g}"
+            spec.warn, color="#f9a825", linewidth=1.2, linestyle=":", label=f"warning {spec.warn:g}"
         )
     if chart is not None:
         axes.axhline(chart.centre, color="#616161", linewidth=1, label="centre line")
@@ -113,8 +175,8 @@ def render_chart(*, kpi: Kpi, times: list[datetime], values: list[float], title:
                 label="beyond control limits" if dense else "rule broken",
             )
     axes.set_title(title, fontsize=14, loc="left")
-    if kpi.unit:
-        axes.set_ylabel(kpi.unit, fontsize=11)
+    if spec.unit:
+        axes.set_ylabel(spec.unit, fontsize=11)
     axes.grid(alpha=0.25)
     axes.tick_params(labelsize=10)
     if times and times[0] == times[-1]:  # one moment: give the date axis a day each side
@@ -126,8 +188,7 @@ def render_chart(*, kpi: Kpi, times: list[datetime], values: list[float], title:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 3})
     figure.clear()
-    # A figure leaves many reference cycles. Collecting them here, off the ack path,
-    # keeps the next acknowledgement from paying for a full garbage collection.
+    # A figure leaves many reference cycles; collect them before the next chart.
     gc.collect()
     return buffer.getvalue()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 from sqlalchemy import event
 
@@ -110,3 +111,14 @@ def test_a_profile_stored_by_a_failed_request_is_not_kept(db: Database, clock: M
         pass
     with db.session() as session:
         assert workspace.get_profile(session, team_id=TEAM, user_id="UADA") is None
+
+
+def test_a_process_reuses_a_profile_for_a_minute_only(clock: ManualClock) -> None:
+    recent = workspace.RecentProfiles()
+    ada = workspace.Profile(TEAM, "UADA", "Ada", "Europe/Berlin", is_admin=True)
+    now = clock.now()
+    recent.remember(ada, now=now)
+    assert recent.get(team_id=TEAM, user_id="UADA", now=now + timedelta(seconds=59)) == ada
+    assert recent.get(team_id=OTHER_TEAM, user_id="UADA", now=now) is None
+    assert recent.get(team_id=TEAM, user_id="UADA", now=now + timedelta(minutes=1)) is None
+    assert recent.get(team_id=TEAM, user_id="UADA", now=now - timedelta(seconds=1)) is None
