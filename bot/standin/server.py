@@ -74,6 +74,13 @@ class FakeSlackState:
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 resets connections when a benchmark's bursts of uploads
+    # arrive together; Slack itself never refuses a connection for that.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 class FakeSlack:
     def __init__(self, team_id: str = "T0001") -> None:
         self.state = FakeSlackState(team_id=team_id)
@@ -86,8 +93,7 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -----------------------------------------------------------
