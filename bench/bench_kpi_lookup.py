@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 
 from bot.clock import ManualClock
 from bot.config import load_settings
+from bot.console.workspace import TrackedExecutor
 from bot.db import Database
 from bot.migrate import upgrade
 from bot.runtime import build_runtime
@@ -99,7 +100,8 @@ def _measure(url: str, label: str, fake: FakeSlack) -> None:
         slack_api_url=fake.api_url,
         database_url=url,
     )
-    runtime = build_runtime(settings, clock=ManualClock(NOW))
+    executor = TrackedExecutor()
+    runtime = build_runtime(settings, clock=ManualClock(NOW), executor=executor)
     started = time.perf_counter()
     _fill(runtime.db)
     print(f"[{label}] stored {VALUES:,} values in {time.perf_counter() - started:.1f} s")
@@ -117,15 +119,24 @@ def _measure(url: str, label: str, fake: FakeSlack) -> None:
     )
     fake.reset()
     driver.command("/kpi", "on-time-shipping 90d", user="UBENCH")  # warms the profile cache
-    fake.wait_for("files.completeUploadExternal", count=1, timeout=60)
-    timings = []
-    for n in range(REQUESTS):
+    assert executor.wait_idle()
+    timings, reused = [], []
+    clock = runtime.clock
+    assert isinstance(clock, ManualClock)
+    for _ in range(REQUESTS):
+        # A minute later each time: the period moves on, so the figures are worked out
+        # again from the database (within a minute a process reuses them).
+        clock.advance(timedelta(minutes=1))
         began = time.perf_counter()
         reply = driver.command("/kpi", "on-time-shipping 90d", user="UBENCH")
         timings.append((time.perf_counter() - began) * 1000)
         assert reply.status == 200 and "last 90 days" in reply.text(), reply.body[:300]
         # let the chart upload finish, so it does not compete with the next ack for the CPU
-        fake.wait_for("files.completeUploadExternal", count=n + 2, timeout=60)
+        assert executor.wait_idle()
+        began = time.perf_counter()
+        again = driver.command("/kpi", "on-time-shipping 90d", user="UBENCH")
+        reused.append((time.perf_counter() - began) * 1000)
+        assert "The same chart was posted" in again.text(), again.body[:300]
     with runtime.db.session() as session:
         kpi = kpis.find_kpi(session, team_id=TEAM, name="on-time-shipping")
         times, values = kpis.period_values(
@@ -138,12 +149,15 @@ def _measure(url: str, label: str, fake: FakeSlack) -> None:
     chart_ms = (time.perf_counter() - began) * 1000
     runtime.close()
     timings.sort()
+    reused.sort()
     p95 = timings[int(len(timings) * 0.95) - 1]
     print(
         f"[{label}] /kpi on-time-shipping 90d ack ({len(values):,} values in the period, "
         f"{REQUESTS} requests): min {timings[0]:.1f} ms, p50 {statistics.median(timings):.1f} ms, "
         f"p95 {p95:.1f} ms, max {timings[-1]:.1f} ms; chart render {chart_ms:.0f} ms "
-        f"({len(png) // 1024} KiB PNG); load average {os.getloadavg()[0]:.1f} on "
+        f"({len(png) // 1024} KiB PNG); the same lookup again within the minute: p50 "
+        f"{statistics.median(reused):.1f} ms, max {reused[-1]:.1f} ms; load average "
+        f"{os.getloadavg()[0]:.1f} on "
         f"{os.cpu_count()} cores"
     )
 
