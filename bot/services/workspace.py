@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -75,14 +76,16 @@ def save_profile(
     is_admin: bool,
     now: datetime,
 ) -> SlackUser:
-    """Create or refresh the cached copy of a Slack user's profile."""
-    profile = get_profile(session, team_id=team_id, user_id=user_id)
-    if profile is None:
-        profile = SlackUser(team_id=team_id, user_id=user_id)
-        session.add(profile)
-    profile.name = name
-    profile.tz = tz
-    profile.is_admin = is_admin
-    profile.refreshed_at = now
-    session.flush()
-    return profile
+    """Create or refresh the cached copy of a Slack user's profile.
+
+    One upsert: two instances (or a listener and a scheduler) caching the same person at
+    once both succeed, where a read-then-insert lets the second fail on the unique key."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    fresh = {"name": name, "tz": tz, "is_admin": is_admin, "refreshed_at": now}
+    statement = insert(SlackUser).values(team_id=team_id, user_id=user_id, **fresh)
+    statement = statement.on_conflict_do_update(
+        index_elements=["team_id", "user_id"],
+        set_={column: statement.excluded[column] for column in fresh},
+    ).returning(SlackUser)
+    return session.scalars(statement, execution_options={"populate_existing": True}).one()
