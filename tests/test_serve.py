@@ -3,14 +3,8 @@ and `opsbot run` / settings errors explained in a sentence."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -19,67 +13,23 @@ from bot.runtime import build_runtime
 from bot.standin.driver import sign
 from bot.standin.server import FakeSlack
 from bot.web import create_web_app
+from tests.serve_process import OPSBOT, ServeProcess, clean_env
 
-OPSBOT = str(Path(sys.executable).with_name("opsbot"))
 SECRET = "serve-secret"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _env(**values: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "OPSBOT_", "DATABASE_URL"))
-    }
-    env.update(values)
-    return env
-
-
-def _get(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as answer:
-            return answer.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
-def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=5) as answer:
-            return answer.status, answer.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
 def test_serve_health_signatures_help_and_sigterm(tmp_path: Path, fake_slack: FakeSlack) -> None:
-    port = _free_port()
-    process = subprocess.Popen(
-        [OPSBOT, "serve", "--port", str(port), "--workers", "1", "--threads", "4"],
+    with ServeProcess(
         cwd=tmp_path,
-        env=_env(
+        env=clean_env(
             SLACK_BOT_TOKEN="xoxb-serve",
             SLACK_SIGNING_SECRET=SECRET,
             SLACK_API_URL=fake_slack.api_url,
             DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}",
         ),
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        status = None
-        while time.monotonic() < deadline and status != 200:
-            try:
-                status = _get(base + "/healthz")
-            except OSError:
-                time.sleep(0.1)
-        assert status == 200
-
+        log=tmp_path / "serve.log",
+    ) as serving:
+        serving.wait_until_healthy()
         body = urlencode(
             {
                 "command": "/ops",
@@ -93,10 +43,9 @@ def test_serve_health_signatures_help_and_sigterm(tmp_path: Path, fake_slack: Fa
         ).encode()
         form = {"Content-Type": "application/x-www-form-urlencoded"}
         now = str(int(time.time()))
-        unsigned = _post(base + "/slack/events", body, form)
+        unsigned = serving.post_to_slack_events(body, form)
         stale_ts = str(int(time.time()) - 600)
-        stale = _post(
-            base + "/slack/events",
+        stale = serving.post_to_slack_events(
             body,
             {
                 **form,
@@ -104,8 +53,7 @@ def test_serve_health_signatures_help_and_sigterm(tmp_path: Path, fake_slack: Fa
                 "X-Slack-Signature": sign(SECRET, stale_ts, body),
             },
         )
-        good = _post(
-            base + "/slack/events",
+        good = serving.post_to_slack_events(
             body,
             {
                 **form,
@@ -117,10 +65,7 @@ def test_serve_health_signatures_help_and_sigterm(tmp_path: Path, fake_slack: Fa
         assert stale[0] == 401
         assert good[0] == 200
         assert b"/escalate" in good[1] and b"/huddle" in good[1]
-    finally:
-        process.send_signal(signal.SIGTERM)
-        code = process.wait(timeout=40)
-    assert code == 0
+        assert serving.stop() == 0
 
 
 def test_healthz_is_503_when_the_database_is_unreachable(fake_slack: FakeSlack) -> None:
@@ -144,7 +89,7 @@ def test_run_without_credentials_starts_the_demo_console(tmp_path: Path) -> None
     result = subprocess.run(
         [OPSBOT, "run"],
         cwd=tmp_path,
-        env=_env(),
+        env=clean_env(),
         input="/ops help\n",
         capture_output=True,
         text=True,
@@ -163,9 +108,9 @@ def test_run_without_credentials_starts_the_demo_console(tmp_path: Path) -> None
 
 def test_run_with_partial_or_invalid_credentials_explains_what_to_set(tmp_path: Path) -> None:
     for env, named in (
-        (_env(SLACK_BOT_TOKEN="xoxb-only-a-token"), "SLACK_SIGNING_SECRET is not set"),
-        (_env(SLACK_SIGNING_SECRET="only-a-secret"), "SLACK_BOT_TOKEN is not set"),
-        (_env(SLACK_BOT_TOKEN="not-a-token"), "SLACK_BOT_TOKEN is invalid"),
+        (clean_env(SLACK_BOT_TOKEN="xoxb-only-a-token"), "SLACK_SIGNING_SECRET is not set"),
+        (clean_env(SLACK_SIGNING_SECRET="only-a-secret"), "SLACK_BOT_TOKEN is not set"),
+        (clean_env(SLACK_BOT_TOKEN="not-a-token"), "SLACK_BOT_TOKEN is invalid"),
     ):
         result = subprocess.run(
             [OPSBOT, "run"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
@@ -181,7 +126,7 @@ def test_invalid_setting_is_one_sentence_naming_it(tmp_path: Path) -> None:
     result = subprocess.run(
         [OPSBOT, "migrate"],
         cwd=tmp_path,
-        env=_env(OPSBOT_TIMEZONE="Mars/Olympus"),
+        env=clean_env(OPSBOT_TIMEZONE="Mars/Olympus"),
         capture_output=True,
         text=True,
         timeout=60,

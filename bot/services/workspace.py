@@ -116,19 +116,16 @@ def save_profile(
     is_admin: bool,
     now: datetime,
 ) -> SlackUser:
-    """Create or refresh the cached copy of a Slack user's profile, in one upsert: two first
-    requests of the same person may race to create it (the later one wins)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    """Create or refresh the cached copy of a Slack user's profile.
+
+    One upsert: two instances (or a listener and a scheduler) caching the same person at
+    once both succeed, where a read-then-insert lets the second fail on the unique key."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     fresh = {"name": name, "tz": tz, "is_admin": is_admin, "refreshed_at": now}
-    session.execute(
-        insert(SlackUser)
-        .values(team_id=team_id, user_id=user_id, **fresh)
-        .on_conflict_do_update(index_elements=["team_id", "user_id"], set_=fresh)
-    )
-    profile = session.scalar(
-        select(SlackUser)
-        .where(SlackUser.team_id == team_id, SlackUser.user_id == user_id)
-        .execution_options(populate_existing=True)
-    )
-    assert profile is not None
-    return profile
+    statement = insert(SlackUser).values(team_id=team_id, user_id=user_id, **fresh)
+    statement = statement.on_conflict_do_update(
+        index_elements=["team_id", "user_id"],
+        set_={column: statement.excluded[column] for column in fresh},
+    ).returning(SlackUser)
+    return session.scalars(statement, execution_options={"populate_existing": True}).one()

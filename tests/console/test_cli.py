@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.test_serve import OPSBOT, _env
+from tests.serve_process import OPSBOT, clean_env
 
 SCRIPT = """\
 /ops help
@@ -26,7 +26,7 @@ def test_scripted_demo_session_prints_the_conversation_and_exits(tmp_path: Path)
     result = subprocess.run(
         [OPSBOT, "console", "--demo"],
         cwd=tmp_path,
-        env=_env(),
+        env=clean_env(),
         input=SCRIPT,
         capture_output=True,
         text=True,
@@ -60,7 +60,7 @@ def test_demo_refuses_a_database_that_already_holds_data(tmp_path: Path) -> None
     first = subprocess.run(
         [OPSBOT, "console", "--demo", "--database", url],
         cwd=tmp_path,
-        env=_env(),
+        env=clean_env(),
         input="",
         capture_output=True,
         text=True,
@@ -70,7 +70,7 @@ def test_demo_refuses_a_database_that_already_holds_data(tmp_path: Path) -> None
     again = subprocess.run(
         [OPSBOT, "console", "--demo", "--database", url],
         cwd=tmp_path,
-        env=_env(),
+        env=clean_env(),
         input="",
         capture_output=True,
         text=True,

@@ -1,6 +1,7 @@
-"""Resilience tests. Those about PostgreSQL itself (its connection cut while the app runs)
-are collected only when OPSBOT_TEST_DATABASE_URL names a PostgreSQL database; the others
-run on every backend through the shared `database_url` fixture."""
+"""Resilience tests. Those about PostgreSQL itself (its connection cut while the app runs,
+two `opsbot serve` processes sharing it) are collected only when OPSBOT_TEST_DATABASE_URL
+names a PostgreSQL database; the others run on every backend through the shared
+`database_url` fixture."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from bot.standin.server import FakeSlack
 from bot.web import create_web_app
 from tests.conftest import PG_URL, SIGNING_SECRET, TEAM
 
-POSTGRESQL_ONLY = ["test_database_outage.py"]
+POSTGRESQL_ONLY = ["test_database_outage.py", "test_two_serve_processes.py"]
 collect_ignore = [] if PG_URL else POSTGRESQL_ONLY
 
 

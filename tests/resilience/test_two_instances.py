@@ -4,7 +4,6 @@ escalation numbers handed out by both stay unique and gap-free."""
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -13,18 +12,21 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.models import Escalation, EscalationEvent, EventKind
+from bot.models import Escalation, EventKind
 from bot.runtime import Runtime
 from bot.services import escalations
 from bot.standin.server import FakeSlack
-from tests.conftest import JOE, MARIA, OPS_CHANNEL, TEAM
+from tests.conftest import JOE, OPS_CHANNEL, TEAM
 from tests.resilience.conftest import driver_for
 from tests.resilience.scenario import (
     ESCALATIONS,
     HUDDLE_CHANNELS,
     MONDAY_0850,
     PEOPLE,
+    escalation_events,
     huddles_in,
+    open_escalations_through,
+    pages_to,
     reminders_to,
     reports_in,
     set_up_the_day,
@@ -34,7 +36,7 @@ from tests.resilience.scenario import (
 def test_scheduled_work_happens_once_when_both_instances_tick_together(
     runtime: Runtime, second_runtime: Runtime, clock: ManualClock, fake_slack: FakeSlack
 ) -> None:
-    set_up_the_day(runtime, fake_slack)
+    set_up_the_day(runtime.db, fake_slack)
     barrier = threading.Barrier(2)
 
     def tick(instance: Runtime) -> None:
@@ -56,12 +58,7 @@ def test_scheduled_work_happens_once_when_both_instances_tick_together(
         assert len(reminders_to(fake_slack, person)) == 1, person
     assert len(reports_in(fake_slack)) == 1
 
-    with runtime.db.session() as session:
-        events = session.execute(
-            select(Escalation.number, EscalationEvent.kind, EscalationEvent.at).join(
-                Escalation, Escalation.id == EscalationEvent.escalation_id
-            )
-        ).all()
+    events = escalation_events(runtime.db)
     # One step per escalation per tick at most: an instance never repeats the other's step.
     steps = Counter((number, at) for number, kind, at in events if kind != EventKind.OPENED)
     assert steps and max(steps.values()) == 1
@@ -71,8 +68,7 @@ def test_scheduled_work_happens_once_when_both_instances_tick_together(
         assert kinds.count(EventKind.ESCALATED) == 1
         assert kinds.count(EventKind.REMINDED) == ticks - 2
     # Joe, paged once for each: a page is his only message about it.
-    paged = Counter(re.findall(r"ESC-\d+", m["text"])[0] for m in fake_slack.messages_in(JOE))
-    assert paged == {f"ESC-{n}": 1 for n in range(1, ESCALATIONS + 1)}
+    assert pages_to(fake_slack, JOE) == {f"ESC-{n}": 1 for n in range(1, ESCALATIONS + 1)}
 
 
 def test_escalation_numbers_from_both_instances_are_unique_and_gap_free(
@@ -82,18 +78,7 @@ def test_escalation_numbers_from_both_instances_are_unique_and_gap_free(
         escalations.set_channel(session, team_id=TEAM, channel_id=OPS_CHANNEL, now=MONDAY_0850)
     drivers = [driver_for(runtime, fake_slack), driver_for(second_runtime, fake_slack)]
     opened = 24
-
-    def open_one(n: int) -> str:
-        reply = drivers[n % 2].command(
-            "/escalate", f"sev{n % 4 + 1} Dock door {n} stuck", user=MARIA
-        )
-        assert reply.status == 200
-        found = re.search(r"ESC-(\d+)", reply.text())
-        assert found, reply.text()
-        return found.group(1)
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        numbers = sorted(int(n) for n in pool.map(open_one, range(opened)))
+    numbers = open_escalations_through(drivers, opened)
     assert numbers == list(range(1, opened + 1))
     with runtime.db.session() as session:
         stored = sorted(session.scalars(select(Escalation.number)))

@@ -1,4 +1,4 @@
-"""Workspace settings and once-only keys, scoped by team."""
+"""Workspace settings, cached Slack profiles and once-only keys, scoped by team."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import event
 from bot.clock import ManualClock
 from bot.db import Database
 from bot.services import workspace
-from tests.conftest import OTHER_TEAM, TEAM
+from tests.conftest import JOE, OTHER_TEAM, TEAM
 
 
 def test_settings_are_per_workspace(db: Database, clock: ManualClock) -> None:
@@ -122,3 +122,50 @@ def test_a_process_reuses_a_profile_for_a_minute_only(clock: ManualClock) -> Non
     assert recent.get(team_id=OTHER_TEAM, user_id="UADA", now=now) is None
     assert recent.get(team_id=TEAM, user_id="UADA", now=now + timedelta(minutes=1)) is None
     assert recent.get(team_id=TEAM, user_id="UADA", now=now - timedelta(seconds=1)) is None
+
+
+def test_a_profile_cached_by_racing_instances_is_saved_by_each(
+    db: Database, clock: ManualClock
+) -> None:
+    """Several instances meeting a person for the first time at once (the schedulers'
+    timezone refresh, a listener) each cache the profile without a unique-key error."""
+    errors: list[Exception] = []
+    barrier = threading.Barrier(6)
+
+    def cache(n: int) -> None:
+        barrier.wait()
+        try:
+            with db.session() as session:
+                saved = workspace.save_profile(
+                    session,
+                    team_id=TEAM,
+                    user_id=JOE,
+                    name=f"Joe {n}",
+                    tz="Asia/Tokyo",
+                    is_admin=False,
+                    now=clock.now(),
+                )
+                assert saved.name == f"Joe {n}"
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=cache, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with db.session() as session:
+        profile = workspace.get_profile(session, team_id=TEAM, user_id=JOE)
+        assert profile is not None and profile.tz == "Asia/Tokyo"
+        assert profile.name in {f"Joe {n}" for n in range(6)}
+        workspace.save_profile(
+            session,
+            team_id=TEAM,
+            user_id=JOE,
+            name="Joe",
+            tz="Europe/Berlin",
+            is_admin=True,
+            now=clock.now(),
+        )
+        assert (profile.name, profile.tz, profile.is_admin) == ("Joe", "Europe/Berlin", True)
