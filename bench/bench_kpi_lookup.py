@@ -8,7 +8,6 @@ SQLite always; PostgreSQL too when OPSBOT_BENCH_DATABASE_URL names an empty data
 from __future__ import annotations
 
 import os
-import random
 import statistics
 import tempfile
 import time
@@ -17,10 +16,10 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from bench.seed_year import seed_history
 from bot.clock import ManualClock
 from bot.config import load_settings
 from bot.console.workspace import TrackedExecutor
-from bot.db import Database
 from bot.migrate import upgrade
 from bot.runtime import build_runtime
 from bot.services import kpis
@@ -30,65 +29,9 @@ from bot.standin.server import FakeSlack
 from bot.web import create_web_app
 
 VALUES = 1_000_000
-STEP = timedelta(minutes=5)
 REQUESTS = 30
 TEAM = "T0BENCH"
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-COLUMNS = "(team_id, kpi_id, value, at, recorded_at, source)"
-
-
-def _rows(kpi_id: int) -> list[tuple[str, int, float, datetime, datetime, str]]:
-    rng = random.Random(7)
-    first = NOW - STEP * (VALUES - 1)
-    rows = []
-    for i in range(VALUES):
-        at = (first + STEP * i).replace(tzinfo=None)
-        value = 96 + 1.5 * ((i // 8640) % 7 - 3) / 3 + rng.gauss(0, 0.8)
-        rows.append((TEAM, kpi_id, round(value, 2), at, at, "bench"))
-    return rows
-
-
-def _fill(db: Database) -> int:
-    with db.session() as session:
-        kpi = kpis.create_kpi(
-            session,
-            team_id=TEAM,
-            name="on-time-shipping",
-            target=95,
-            warn=93,
-            unit="%",
-            created_by="UBENCH",
-            now=NOW,
-        )
-        kpi_id = kpi.id
-    rows = _rows(kpi_id)
-    raw = db.engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        if db.is_sqlite:
-            cursor.executemany(
-                f"INSERT INTO kpi_datapoints {COLUMNS} VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        *r[:3],
-                        r[3].isoformat(" ", "microseconds"),
-                        r[4].isoformat(" ", "microseconds"),
-                        r[5],
-                    )
-                    for r in rows
-                ],
-            )
-        else:
-            with cursor.copy(f"COPY kpi_datapoints {COLUMNS} FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        raw.commit()
-    finally:
-        raw.close()
-    # What autovacuum does to a table this size in production: statistics, visibility map.
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("ANALYZE" if db.is_sqlite else "VACUUM ANALYZE kpi_datapoints"))
-    return kpi_id
 
 
 def _measure(url: str, label: str, fake: FakeSlack) -> None:
@@ -103,7 +46,7 @@ def _measure(url: str, label: str, fake: FakeSlack) -> None:
     executor = TrackedExecutor()
     runtime = build_runtime(settings, clock=ManualClock(NOW), executor=executor)
     started = time.perf_counter()
-    _fill(runtime.db)
+    seed_history(runtime.db, team_id=TEAM, now=NOW, values=VALUES)
     print(f"[{label}] stored {VALUES:,} values in {time.perf_counter() - started:.1f} s")
     web = create_web_app(runtime).test_client()
 
