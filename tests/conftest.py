@@ -124,6 +124,11 @@ def runtime(database_url: str, fake_slack: FakeSlack, clock: ManualClock) -> Ite
 @pytest.fixture
 def slack(runtime: Runtime, fake_slack: FakeSlack, clock: ManualClock) -> SlackDriver:
     """Sends signed requests to POST /slack/events of the real web app."""
+    return driver_for(runtime, fake_slack)
+
+
+def driver_for(runtime: Runtime, fake_slack: FakeSlack) -> SlackDriver:
+    """A driver signing requests to POST /slack/events of `runtime`'s web app."""
     web = create_web_app(runtime).test_client()
 
     def transport(body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
@@ -135,4 +140,20 @@ def slack(runtime: Runtime, fake_slack: FakeSlack, clock: ManualClock) -> SlackD
         transport=transport,
         response_base_url=fake_slack.url,
         team_id=TEAM,
+    )
+
+
+def settle(*runtimes: Runtime) -> None:
+    """Wait until the work after each ack so far (chart uploads, posts) is done."""
+    for runtime in runtimes:
+        executor = runtime.executor
+        assert isinstance(executor, TrackedExecutor) and executor.wait_idle()
+
+
+def chart_uploads(fake_slack: FakeSlack, channel: str | None = None) -> int:
+    """Charts that reached Slack (in `channel`, or anywhere)."""
+    return sum(
+        1
+        for call in fake_slack.calls_to("files.completeUploadExternal")
+        if call.status == 200 and channel in (None, call["channel_id"])
     )

@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from cachetools import LRUCache
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -97,18 +97,24 @@ def _place(channel_id: str, detail: kpis.KpiDetail) -> ChartPlace:
     return detail.kpi.team_id, channel_id, detail.kpi.id, detail.period.code
 
 
+def _chart_post_of(channel_id: str, detail: kpis.KpiDetail) -> tuple[ColumnElement[bool], ...]:
+    """The row of `kpi_chart_posts` for the lookup's place (see `_place`)."""
+    team_id, channel_id, kpi_id, period = _place(channel_id, detail)
+    return (
+        KpiChartPost.team_id == team_id,
+        KpiChartPost.channel_id == channel_id,
+        KpiChartPost.kpi_id == kpi_id,
+        KpiChartPost.period == period,
+    )
+
+
 def claim_chart_post(
     session: Session, *, channel_id: str, detail: kpis.KpiDetail, now: datetime
 ) -> datetime | None:
     """Claim the posting of the lookup's chart to the channel: None when this caller is to
     post it, else when the same chart went there (within `CHART_REPOST_AFTER`)."""
     kpi = detail.kpi
-    where = (
-        KpiChartPost.team_id == kpi.team_id,
-        KpiChartPost.channel_id == channel_id,
-        KpiChartPost.kpi_id == kpi.id,
-        KpiChartPost.period == detail.period.code,
-    )
+    where = _chart_post_of(channel_id, detail)
     key = chart_key(detail)
     last = session.scalar(select(KpiChartPost).where(*where).with_for_update())
     if last is None:
@@ -140,10 +146,7 @@ def release_chart_post(
     """Give a claim back when the chart could not be posted, so the next lookup tries again."""
     session.execute(
         delete(KpiChartPost).where(
-            KpiChartPost.team_id == detail.kpi.team_id,
-            KpiChartPost.channel_id == channel_id,
-            KpiChartPost.kpi_id == detail.kpi.id,
-            KpiChartPost.period == detail.period.code,
+            *_chart_post_of(channel_id, detail),
             KpiChartPost.chart_key == chart_key(detail),
             KpiChartPost.posted_at == now,
         )

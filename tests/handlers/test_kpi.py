@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.console.workspace import TrackedExecutor
 from bot.ids import ActionId
 from bot.runtime import Runtime
 from bot.standin.driver import SlackDriver, form_values
 from bot.standin.server import FakeSlack
-from tests.conftest import ADMIN, MARIA, OPS_CHANNEL
+from tests.conftest import ADMIN, MARIA, OPS_CHANNEL, chart_uploads, settle
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 KPI_CHANNEL = "C0KPI"
@@ -164,19 +163,6 @@ def test_chart_in_a_channel_without_the_bot_explains_how_to_fix_it(
     assert posted[0]["channel_id"] == "C0ELSEWHERE"
 
 
-def _settle(runtime: Runtime) -> None:
-    """Wait until the work after each ack so far (chart uploads) is done."""
-    assert isinstance(runtime.executor, TrackedExecutor) and runtime.executor.wait_idle()
-
-
-def _uploads_to(fake_slack: FakeSlack, channel: str) -> int:
-    return sum(
-        1
-        for call in fake_slack.calls_to("files.completeUploadExternal")
-        if call["channel_id"] == channel and call.status == 200
-    )
-
-
 def test_a_busy_channel_gets_each_chart_once(
     slack: SlackDriver, fake_slack: FakeSlack, runtime: Runtime, clock
 ) -> None:  # type: ignore[no-untyped-def]
@@ -188,8 +174,8 @@ def test_a_busy_channel_gets_each_chart_once(
     clock.set(start)
     first = slack.command("/kpi", "on-time", user=MARIA, channel=OPS_CHANNEL).text()
     assert "The chart is being posted to this channel." in first
-    _settle(runtime)
-    assert _uploads_to(fake_slack, OPS_CHANNEL) == 1
+    settle(runtime)
+    assert chart_uploads(fake_slack, OPS_CHANNEL) == 1
     clock.advance(timedelta(minutes=2))
     # Maria is in Chicago: the chart went out at 08:00 UTC, 02:00 for her.
     second = slack.command("/kpi", "on-time", user=MARIA, channel=OPS_CHANNEL).text()
@@ -197,17 +183,17 @@ def test_a_busy_channel_gets_each_chart_once(
     assert "96.17%" in second  # the figures are the same as the first lookup's
     elsewhere = slack.command("/kpi", "on-time", user=MARIA, channel=KPI_CHANNEL).text()
     assert "The chart is being posted to this channel." in elsewhere
-    _settle(runtime)
-    assert _uploads_to(fake_slack, KPI_CHANNEL) == 1
-    assert _uploads_to(fake_slack, OPS_CHANNEL) == 1
+    settle(runtime)
+    assert chart_uploads(fake_slack, KPI_CHANNEL) == 1
+    assert chart_uploads(fake_slack, OPS_CHANNEL) == 1
 
     slack.command("/kpi", "record on-time 91", user=MARIA)
     changed = slack.command("/kpi", "on-time", user=MARIA, channel=OPS_CHANNEL).text()
     assert "latest 91%" in changed and "The chart is being posted" in changed
-    _settle(runtime)
-    assert _uploads_to(fake_slack, OPS_CHANNEL) == 2
+    settle(runtime)
+    assert chart_uploads(fake_slack, OPS_CHANNEL) == 2
     clock.advance(timedelta(minutes=11))
     later = slack.command("/kpi", "on-time", user=MARIA, channel=OPS_CHANNEL).text()
     assert "The chart is being posted to this channel." in later
-    _settle(runtime)
-    assert _uploads_to(fake_slack, OPS_CHANNEL) == 3
+    settle(runtime)
+    assert chart_uploads(fake_slack, OPS_CHANNEL) == 3

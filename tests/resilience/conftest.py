@@ -12,10 +12,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.console.workspace import TrackedExecutor
 from bot.runtime import Runtime, build_runtime
-from bot.standin.driver import SlackDriver
-from bot.standin.server import FakeSlack
-from bot.web import create_web_app
-from tests.conftest import PG_URL, SIGNING_SECRET, TEAM
+from tests.conftest import PG_URL
 
 POSTGRESQL_ONLY = ["test_database_outage.py", "test_two_serve_processes.py"]
 collect_ignore = [] if PG_URL else POSTGRESQL_ONLY
@@ -27,18 +24,3 @@ def second_runtime(runtime: Runtime, clock: ManualClock) -> Iterator[Runtime]:
     other = build_runtime(runtime.settings, clock=clock, executor=TrackedExecutor())
     yield other
     other.close()
-
-
-def driver_for(runtime: Runtime, fake_slack: FakeSlack) -> SlackDriver:
-    web = create_web_app(runtime).test_client()
-
-    def transport(body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
-        answer = web.post("/slack/events", data=body, headers=headers)
-        return answer.status_code, answer.data
-
-    return SlackDriver(
-        signing_secret=SIGNING_SECRET,
-        transport=transport,
-        response_base_url=fake_slack.url,
-        team_id=TEAM,
-    )

@@ -7,21 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.clock import ManualClock
-from bot.console.workspace import TrackedExecutor
 from bot.runtime import Runtime
 from bot.standin.driver import SlackDriver
 from bot.standin.server import FakeSlack
-from tests.conftest import ADMIN, MARIA, OPS_CHANNEL
-from tests.resilience.conftest import driver_for
-
-
-def _settle(*instances: Runtime) -> None:
-    for instance in instances:
-        assert isinstance(instance.executor, TrackedExecutor) and instance.executor.wait_idle()
-
-
-def _uploads(fake_slack: FakeSlack) -> int:
-    return sum(1 for c in fake_slack.calls_to("files.completeUploadExternal") if c.status == 200)
+from tests.conftest import ADMIN, MARIA, OPS_CHANNEL, chart_uploads, driver_for, settle
 
 
 def test_lookups_agree_across_instances_and_post_each_chart_once(
@@ -42,12 +31,12 @@ def test_lookups_agree_across_instances_and_post_each_chart_once(
     assert (
         "being posted" in slack.command("/kpi", "on-time", user=MARIA, channel=OPS_CHANNEL).text()
     )
-    _settle(runtime)
-    assert _uploads(fake_slack) == 1
+    settle(runtime)
+    assert chart_uploads(fake_slack) == 1
     # The other instance has not seen that post yet; it finds it in the database.
     other.command("/kpi", "on-time", user=MARIA, channel=OPS_CHANNEL)
-    _settle(second_runtime)
-    assert _uploads(fake_slack) == 1
+    settle(second_runtime)
+    assert chart_uploads(fake_slack) == 1
     clock.advance(timedelta(minutes=1))
     told = other.command("/kpi", "on-time", user=MARIA, channel=OPS_CHANNEL).text()
     assert "The same chart was posted to this channel at 02:00." in told
@@ -55,5 +44,5 @@ def test_lookups_agree_across_instances_and_post_each_chart_once(
     assert "Recorded 90%" in other.command("/kpi", "record on-time 90", user=MARIA).text()
     fresh = slack.command("/kpi", "on-time", user=MARIA, channel=OPS_CHANNEL).text()
     assert "latest 90% at" in fresh and "The chart is being posted" in fresh
-    _settle(runtime, second_runtime)
-    assert _uploads(fake_slack) == 2
+    settle(runtime, second_runtime)
+    assert chart_uploads(fake_slack) == 2

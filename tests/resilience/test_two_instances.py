@@ -16,8 +16,7 @@ from bot.models import Escalation, EventKind
 from bot.runtime import Runtime
 from bot.services import escalations
 from bot.standin.server import FakeSlack
-from tests.conftest import JOE, OPS_CHANNEL, TEAM
-from tests.resilience.conftest import driver_for
+from tests.conftest import JOE, OPS_CHANNEL, TEAM, driver_for
 from tests.resilience.scenario import (
     ESCALATIONS,
     HUDDLE_CHANNELS,
