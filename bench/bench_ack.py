@@ -7,9 +7,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.app import build_runtime
 from bot.config import load_settings
 from bot.migrate import upgrade
-from bot.runtime import build_runtime
 from bot.standin.driver import SlackDriver
 from bot.standin.server import FakeSlack
 from bot.web import create_web_app

@@ -21,6 +21,7 @@ from random import Random
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session
 
+from bot.app import build_runtime
 from bot.blocks import render
 from bot.clock import ManualClock
 from bot.config import load_settings
@@ -29,7 +30,6 @@ from bot.demo import escalations as demo_escalations
 from bot.demo import kpis as demo_kpis
 from bot.demo import standups as demo_standups
 from bot.migrate import upgrade
-from bot.runtime import build_runtime
 from bot.services import escalations, huddle, kpis
 from bot.services.huddle import (
     Blocker,
@@ -210,6 +210,7 @@ def bench_tick(url: str, fake: FakeSlack) -> None:
         for hours in range(TICKS):
             clock.set(TICKS_FROM + hours * HOUR)
             runtime.scheduler.tick()
+            runtime.delivery.drain()
     elapsed = time.perf_counter() - started
     posted = len(fake.calls_to("chat.postMessage"))
     runtime.close()

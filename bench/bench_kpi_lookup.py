@@ -17,11 +17,11 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from bench.seed_year import seed_history
+from bot.app import build_runtime
 from bot.clock import ManualClock
 from bot.config import load_settings
 from bot.console.workspace import TrackedExecutor
 from bot.migrate import upgrade
-from bot.runtime import build_runtime
 from bot.services import kpis
 from bot.services.kpi_chart import ChartSpec, render_chart
 from bot.standin.driver import SlackDriver
@@ -62,7 +62,7 @@ def _measure(url: str, label: str, fake: FakeSlack) -> None:
     )
     fake.reset()
     driver.command("/kpi", "on-time-shipping 90d", user="UBENCH")  # warms the profile cache
-    assert executor.wait_idle()
+    assert runtime.delivery.drain()
     timings, reused = [], []
     clock = runtime.clock
     assert isinstance(clock, ManualClock)
@@ -75,7 +75,7 @@ def _measure(url: str, label: str, fake: FakeSlack) -> None:
         timings.append((time.perf_counter() - began) * 1000)
         assert reply.status == 200 and "last 90 days" in reply.text(), reply.body[:300]
         # let the chart upload finish, so it does not compete with the next ack for the CPU
-        assert executor.wait_idle()
+        assert runtime.delivery.drain()
         began = time.perf_counter()
         again = driver.command("/kpi", "on-time-shipping 90d", user="UBENCH")
         reused.append((time.perf_counter() - began) * 1000)

@@ -6,8 +6,12 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from bot.config import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from bot.db import Database
 
 log = logging.getLogger("opsbot")
 
@@ -73,8 +77,8 @@ def _run_socket_mode(settings: Settings) -> int:
 
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    from bot.app import build_runtime
     from bot.migrate import upgrade
-    from bot.runtime import build_runtime
 
     upgrade(settings.database_url)
     runtime = build_runtime(settings)
@@ -87,7 +91,7 @@ def _run_socket_mode(settings: Settings) -> int:
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    runtime.scheduler.start()
+    runtime.start()
     log.info("connected to Slack in Socket Mode")
     handler.start()
     return 0
@@ -103,35 +107,59 @@ def _console(settings: Settings, *, demo: bool, database_url: str | None) -> int
     return run_console(settings, demo=demo, database_url=database_url)
 
 
+def deliver_queued(settings: Settings, db: Database, *, timeout: float = 60.0) -> bool:
+    """Send what this command queued (and anything else due) before it exits; False if some
+    of it is still waiting (a running Opsbot, or the next command, sends it)."""
+    from bot.app import build_delivery
+    from bot.clock import SystemClock
+
+    worker = build_delivery(settings, db=db, clock=SystemClock())
+    try:
+        return worker.drain(timeout=timeout)
+    finally:
+        worker.close()
+
+
 # --- huddle ---
 def cmd_huddle_run(args: argparse.Namespace, settings: Settings) -> int:
-    from slack_sdk.errors import SlackApiError
-
     from bot.clock import SystemClock
     from bot.db import Database
-    from bot.huddle_post import post_huddle
+    from bot.messaging import huddle as huddle_messages
     from bot.migrate import upgrade
-    from bot.runtime import make_client
+    from bot.services import outbox
 
     _require(settings, "SLACK_BOT_TOKEN")
     upgrade(settings.database_url)
     db = Database(settings.database_url)
     try:
-        ts = post_huddle(
-            db,
-            make_client(settings),
-            team_id=args.team,
-            channel_id=args.channel,
-            now=SystemClock().now(),
-            default_tz=settings.opsbot_timezone,
-        )
-    except SlackApiError as exc:
-        print(f"Slack refused the huddle post: {exc.response.get('error')}.", file=sys.stderr)
-        return 1
+        with db.session() as session:
+            queued = huddle_messages.post(
+                session,
+                team_id=args.team,
+                channel_id=args.channel,
+                now=SystemClock().now(),
+                default_tz=settings.opsbot_timezone,
+            )
+        deliver_queued(settings, db)
+        with db.session() as session:
+            row = outbox.result_of(session, delivery_id=queued.id)
+            assert row is not None
+            status, ts, error = row.status, row.result_ts, row.error
     finally:
         db.dispose()
-    print(f"Posted the huddle in {args.channel} (message {ts}).")
-    return 0
+    if status == "sent":
+        print(f"Posted the huddle in {args.channel} (message {ts}).")
+        return 0
+    if status == "failed":
+        print(f"Slack refused the huddle post: {error}.", file=sys.stderr)
+        return 1
+    print(
+        f"The huddle for {args.channel} is queued but Slack has not taken it yet "
+        f"(last error: {error or 'none'}); a running Opsbot keeps trying. "
+        "`opsbot deliveries` shows it.",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def _add_huddle_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -147,6 +175,60 @@ def _add_huddle_commands(commands: argparse._SubParsersAction) -> None:  # type:
 
 
 # --- end huddle ---
+
+
+# --- deliveries ---
+def cmd_deliveries(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime
+
+    from bot.db import Database
+    from bot.errors import OpsbotError
+    from bot.migrate import upgrade
+    from bot.services import outbox
+
+    upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    now = datetime.now(UTC)
+    try:
+        if args.retry is not None:
+            try:
+                with db.session() as session:
+                    outbox.retry(session, team_id=None, delivery_id=args.retry, now=now)
+            except OpsbotError as exc:
+                print(exc.message, file=sys.stderr)
+                return 1
+            print(f"Delivery {args.retry} is queued again.")
+            if settings.slack_bot_token:
+                deliver_queued(settings, db)
+            return 0
+        with db.session() as session:
+            status = outbox.status(session, team_id=None, limit=1000 if args.failed else 20)
+    finally:
+        db.dispose()
+    if not args.failed:
+        oldest = (
+            f", the oldest since {status.oldest_waiting_since:%Y-%m-%d %H:%M} UTC"
+            if status.oldest_waiting_since
+            else ""
+        )
+        print(f"Waiting: {status.waiting}{oldest} ({status.retrying} being retried).")
+        print(f"Failed: {status.failed_total}.")
+    for failed in status.failed:
+        where = f" to {failed.channel_id}" if failed.channel_id else ""
+        print(
+            f"{failed.id}\t{failed.failed_at:%Y-%m-%d %H:%M} UTC\t{failed.description}{where}"
+            f"\t{failed.error}\t{failed.reason}"
+        )
+    return 0
+
+
+def _add_delivery_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    deliveries = commands.add_parser(
+        "deliveries", help="what is waiting to be sent to Slack, and what failed"
+    )
+    deliveries.add_argument("--failed", action="store_true", help="list every failed delivery")
+    deliveries.add_argument("--retry", type=int, metavar="ID", help="send a failed delivery again")
+    deliveries.set_defaults(handler=cmd_deliveries)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -181,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     console.set_defaults(handler=cmd_console)
     _add_huddle_commands(commands)
+    _add_delivery_commands(commands)
     # kpis
     from bot.cli_kpi import add_kpi_commands
 

@@ -30,29 +30,30 @@ def _fail(message: str) -> int:
 
 
 def cmd_kpi_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.messaging.kpis import post_alerts
+
     db = _database(settings)
     try:
         with open(args.file, newline="", encoding="utf-8-sig") as handle, db.session() as session:
             reader = csv.DictReader(handle)
             kpi_ingest.check_header(reader.fieldnames)
             rows = ({(k or "").strip().lower(): v for k, v in row.items()} for row in reader)
-            result = kpi_ingest.import_rows(
-                session, team_id=args.team, rows=rows, now=datetime.now(UTC)
-            )
+            now = datetime.now(UTC)
+            result = kpi_ingest.import_rows(session, team_id=args.team, rows=rows, now=now)
+            alerts = [r.alert for r in result.recorded if r.alert is not None]
+            queued = post_alerts(session, alerts, zone=settings.opsbot_timezone, now=now)
     except OSError as exc:
         return _fail(f"Cannot read {args.file}: {exc.strerror}.")
     except OpsbotError as exc:
         return _fail(f"{args.file}: {exc.message}")
     print(f"Imported {result.count} values into {len(result.recorded)} KPIs from {args.file}.")
-    alerts = [r.alert for r in result.recorded if r.alert is not None]
-    if alerts and settings.slack_bot_token:
-        from bot.runtime import make_client
-        from handlers.kpi_posts import post_alerts
+    if queued and settings.slack_bot_token:
+        from bot.cli import deliver_queued
 
-        sent = post_alerts(make_client(settings), db, alerts, zone=settings.opsbot_timezone)
-        print(f"Posted {sent} KPI alerts.")
-    elif alerts:
-        print(f"{len(alerts)} KPIs changed state; set SLACK_BOT_TOKEN to post alerts.")
+        sent = deliver_queued(settings, db)
+        print(f"Posted {queued} KPI alerts." if sent else f"Queued {queued} KPI alerts.")
+    elif queued:
+        print(f"Queued {queued} KPI alerts; a running Opsbot posts them.")
     db.dispose()
     return 0
 

@@ -6,7 +6,7 @@ open one at the edge; services only add and flush.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -82,6 +82,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Called with the session after each commit (the delivery worker wakes up on it).
+        self.after_commit_hooks: list[Callable[[Session], None]] = []
 
     @property
     def is_sqlite(self) -> bool:
@@ -94,6 +96,8 @@ class Database:
         try:
             yield session
             session.commit()
+            for hook in self.after_commit_hooks:
+                hook(session)
         except BaseException:
             session.rollback()
             raise

@@ -27,6 +27,8 @@ class ActionId(StrEnum):
     # kpis
     KPI_REMOVE_CONFIRM = "kpi_remove_confirm"
     KPI_REMOVE_CANCEL = "kpi_remove_cancel"
+    # deliveries
+    DELIVERY_RETRY = "delivery_retry"
 
 
 class CallbackId(StrEnum):

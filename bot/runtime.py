@@ -1,5 +1,5 @@
-"""The composition root: builds settings, database, clock, Slack client, scheduler and
-the Bolt app once, and hands them to whoever needs them."""
+"""What a running Opsbot process holds: settings, database, clock, Slack clients, scheduler,
+delivery worker and the Bolt app, built once by the composition root (`bot.app`)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
+from bot.delivery import DeliveryWorker
 from bot.scheduler import Scheduler
 from bot.services.kpi_lookups import KpiLookups
 from bot.services.workspace import RecentProfiles
@@ -36,19 +37,27 @@ class Runtime:
     client: WebClient
     app: App
     executor: ThreadPoolExecutor
+    delivery: DeliveryWorker
     kpi_lookups: KpiLookups = field(default_factory=KpiLookups)
     recent_profiles: RecentProfiles = field(default_factory=RecentProfiles)
 
+    def start(self) -> None:
+        """Start the background work of a serving process: scheduler and delivery worker."""
+        self.scheduler.start()
+        self.delivery.start()
+
     def close(self) -> None:
-        """Stop the scheduler, let running listeners finish, release database connections."""
+        """Stop the scheduler, let running listeners finish, let sends in flight be recorded,
+        release database connections."""
         self.scheduler.shutdown()
         self.executor.shutdown(wait=True)
+        self.delivery.close()
         self.db.dispose()
 
 
 def make_client(settings: Settings) -> WebClient:
-    """A Web API client pointed at SLACK_API_URL that waits out 429s and retries
-    connection errors and Slack-side 5xx answers."""
+    """A Web API client pointed at SLACK_API_URL for what listeners may call themselves
+    (modals, look-ups): it waits out 429s and retries connection errors and 5xx answers."""
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
@@ -59,42 +68,3 @@ def make_client(settings: Settings) -> WebClient:
             ServerErrorRetryHandler(max_retry_count=2),
         ],
     )
-
-
-def build_runtime(
-    settings: Settings,
-    *,
-    clock: Clock | None = None,
-    executor: ThreadPoolExecutor | None = None,
-) -> Runtime:
-    """Wire everything together. The Bolt app calls auth.test here, as Bolt does.
-
-    `executor` runs Bolt's listeners; the console passes one that can tell when
-    the app's background work is done."""
-    from bot.jobs import register_jobs
-    from handlers import register_all
-
-    clock = clock or SystemClock()
-    db = Database(settings.database_url)
-    scheduler = Scheduler(db=db, clock=clock, tick_seconds=settings.opsbot_tick_seconds)
-    client = make_client(settings)
-    executor = executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener")
-    app = App(
-        client=client,
-        signing_secret=settings.slack_signing_secret or "",
-        process_before_response=False,
-        listener_executor=executor,
-        logger=logging.getLogger("slack_bolt"),
-    )
-    runtime = Runtime(
-        settings=settings,
-        db=db,
-        clock=clock,
-        scheduler=scheduler,
-        client=client,
-        app=app,
-        executor=executor,
-    )
-    register_all(app, runtime)
-    register_jobs(runtime)
-    return runtime

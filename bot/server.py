@@ -28,7 +28,7 @@ class OpsbotServer(BaseApplication):  # type: ignore[misc]
         self.cfg.set("worker_exit", _stop_scheduler)
 
     def load(self) -> Any:
-        from bot.runtime import build_runtime
+        from bot.app import build_runtime
         from bot.web import create_web_app
 
         self.runtime = build_runtime(self.settings)
@@ -36,7 +36,7 @@ class OpsbotServer(BaseApplication):  # type: ignore[misc]
 
 
 def _start_scheduler(worker: Any) -> None:
-    worker.app.runtime.scheduler.start()
+    worker.app.runtime.start()
 
 
 def _stop_scheduler(server: Any, worker: Any) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.blocks import render
 from bot.errors import OpsbotError, UsageError
+from bot.services import outbox
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -58,8 +59,6 @@ def error_message(error: Exception) -> dict[str, Any]:
 
 
 def register(app: App, runtime: Runtime) -> None:
-    del runtime
-
     @app.error
     def handle_error(
         error: Exception,
@@ -76,22 +75,21 @@ def register(app: App, runtime: Runtime) -> None:
             return _json_response({"response_action": "push", "view": view})
         if body.get("command") and response is not None:
             return _json_response({"response_type": "ephemeral", **message})
-        _tell(respond, client, body, message)
-        if body.get("type") == "event_callback" and response is not None:
-            # The person was told to try again; a retry from Slack would tell them twice.
-            return BoltResponse(status=200, body="")
-        return None
+        _tell(runtime, respond, body, message)
+        # The person was told; Slack gets its 200 (listeners run before the response, so a
+        # 500 here would also make Slack retry an event and tell them twice).
+        return BoltResponse(status=200, body="")
 
 
 def _tell(
-    respond: Respond | None, client: WebClient, body: dict[str, Any], message: dict[str, Any]
+    runtime: Runtime, respond: Respond | None, body: dict[str, Any], message: dict[str, Any]
 ) -> None:
     """Through the request's response_url when it has one (messages, shortcuts), else as an
     ephemeral message or a DM (events, buttons in views)."""
     if respond is not None and respond.response_url:
         respond(response_type="ephemeral", replace_original=False, **message)
     else:
-        _reply_privately(client, body, message)
+        _reply_privately(runtime, body, message)
 
 
 def _json_response(payload: dict[str, Any]) -> BoltResponse:
@@ -102,7 +100,7 @@ def _json_response(payload: dict[str, Any]) -> BoltResponse:
     )
 
 
-def _reply_privately(client: WebClient, body: dict[str, Any], message: dict[str, Any]) -> None:
+def _reply_privately(runtime: Runtime, body: dict[str, Any], message: dict[str, Any]) -> None:
     event = _mapping(body.get("event"))
     user = _mapping(body.get("user")).get("id") or body.get("user_id") or event.get("user")
     channel = (
@@ -110,15 +108,28 @@ def _reply_privately(client: WebClient, body: dict[str, Any], message: dict[str,
     )
     if not isinstance(user, str) or not user:
         return
+    if event.get("channel_type") == "im" and channel:
+        method, payload = "chat.postMessage", {"channel": channel, **message}
+    elif channel:
+        method, payload = "chat.postEphemeral", {"channel": channel, "user": user, **message}
+    else:
+        method, payload = "chat.postMessage", {"channel": user, **message}
+    team_id = str(_mapping(body.get("team")).get("id") or body.get("team_id") or "")
     try:
-        if event.get("channel_type") == "im" and channel:
-            client.chat_postMessage(channel=channel, **message)
-        elif channel:
-            client.chat_postEphemeral(channel=channel, user=user, **message)
-        else:
-            client.chat_postMessage(channel=user, **message)
+        with runtime.db.session() as session:
+            outbox.enqueue(
+                session,
+                team_id=team_id,
+                key=f"im:{team_id}:{user}",
+                method=method,
+                channel_id=str(payload["channel"]),
+                payload=payload,
+                now=runtime.clock.now(),
+                description="error reply",
+            )
     except Exception:
-        log.exception("could not tell %s about an error", user)
+        # The database is what failed: this one reply cannot wait in the outbox.
+        runtime.delivery.send_now(method, payload)
 
 
 def _mapping(value: object) -> dict[str, Any]:

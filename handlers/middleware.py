@@ -1,5 +1,5 @@
-"""Global middleware: an ack that stays given, and Slack retries of an event that was
-already handled are dropped here."""
+"""Global middleware: an ack that stays given, a Web API client that only opens modals and
+looks things up, and Slack retries of an event that was already handled are dropped here."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, BoltResponse
 
+from bot.delivery import listener_client
 from bot.services import workspace
 
 if TYPE_CHECKING:
@@ -39,9 +40,14 @@ class KeptAck(Ack):
 
 
 def register(app: App, runtime: Runtime) -> None:
+    guarded = listener_client(runtime.client)
+
     @app.middleware
     def keep_acks(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
         context["ack"] = KeptAck()
+        # Listeners write what they have to say to the outbox; this client refuses anything
+        # else than opening modals and looking things up.
+        context["client"] = guarded
         return next()
 
     @app.middleware

@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.app import build_runtime
 from bot.clock import ManualClock
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.console.workspace import TrackedExecutor
 from bot.db import Base, Database
+from bot.delivery import ChannelPacer
 from bot.migrate import upgrade
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.standin.driver import SlackDriver
 from bot.standin.server import FakeSlack
 from bot.web import create_web_app
@@ -115,10 +117,21 @@ def runtime(database_url: str, fake_slack: FakeSlack, clock: ManualClock) -> Ite
         database_url=database_url,
         opsbot_timezone="UTC",
     )
-    # A tracked executor, so that a test can wait until the work after an ack is done.
-    built = build_runtime(settings, clock=clock, executor=TrackedExecutor())
+    built = instance(settings, clock)
     yield built
     built.close()
+
+
+def instance(settings: Settings, clock: ManualClock) -> Runtime:
+    """One Opsbot instance for a test: its delivery worker runs in the background, and each
+    scheduler tick also delivers what it queued."""
+    # A tracked executor, so that a test can wait until the work after an ack is done.
+    built = build_runtime(settings, clock=clock, executor=TrackedExecutor())
+    # Pacing has its own test; here a channel's burst of posts should not take seconds.
+    built.delivery.pacer = ChannelPacer(interval=0.01)
+    built.delivery.start()
+    deliver_after_ticks(built)
+    return built
 
 
 @pytest.fixture
@@ -127,12 +140,15 @@ def slack(runtime: Runtime, fake_slack: FakeSlack, clock: ManualClock) -> SlackD
     return driver_for(runtime, fake_slack)
 
 
-def driver_for(runtime: Runtime, fake_slack: FakeSlack) -> SlackDriver:
-    """A driver signing requests to POST /slack/events of `runtime`'s web app."""
+def driver_for(runtime: Runtime, fake_slack: FakeSlack, *, deliver: bool = True) -> SlackDriver:
+    """A driver signing requests to POST /slack/events of `runtime`'s web app; with
+    `deliver`, what each request queued is delivered before the driver returns."""
     web = create_web_app(runtime).test_client()
 
     def transport(body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
         answer = web.post("/slack/events", data=body, headers=headers)
+        if deliver:  # False while a test has cut the database off
+            runtime.delivery.drain(timeout=30)
         return answer.status_code, answer.data
 
     return SlackDriver(
@@ -143,11 +159,26 @@ def driver_for(runtime: Runtime, fake_slack: FakeSlack) -> SlackDriver:
     )
 
 
+def deliver_after_ticks(runtime: Runtime) -> None:
+    """Make each scheduler tick also deliver what it queued, so a test that ticks sees the
+    posts, as the console does after every clock step."""
+    tick = runtime.scheduler.tick
+
+    def tick_and_deliver() -> None:
+        tick()
+        runtime.delivery.drain(timeout=30)  # False while a test has cut the database off
+
+    runtime.scheduler.tick = tick_and_deliver  # type: ignore[method-assign]
+
+
 def settle(*runtimes: Runtime) -> None:
-    """Wait until the work after each ack so far (chart uploads, posts) is done."""
+    """Wait until the listeners' work is done, then deliver everything due in the outbox
+    (posts, updates, DMs, charts, Home tabs)."""
     for runtime in runtimes:
         executor = runtime.executor
         assert isinstance(executor, TrackedExecutor) and executor.wait_idle()
+    for runtime in runtimes:
+        assert runtime.delivery.drain(timeout=30), "the outbox did not drain"
 
 
 def chart_uploads(fake_slack: FakeSlack, channel: str | None = None) -> int:

@@ -9,15 +9,17 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from sqlalchemy import select
 
+from bot.app import build_runtime
 from bot.clock import ManualClock
 from bot.config import load_settings
-from bot.models import PostStatus
-from bot.runtime import Runtime, build_runtime
+from bot.models import Delivery, PostStatus
+from bot.runtime import Runtime
 from bot.services import huddle, ledger
 from bot.services.schedule import parse_days
 from bot.standin.server import ApiCall, FakeSlack
-from tests.conftest import ADMIN, OPS_CHANNEL, SIGNING_SECRET, TEAM
+from tests.conftest import ADMIN, OPS_CHANNEL, SIGNING_SECRET, TEAM, instance
 
 MONDAY_0800 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -65,7 +67,7 @@ def ledger_rows(runtime: Runtime, channel: str = OPS_CHANNEL) -> list[tuple[str,
 @pytest.fixture
 def second_runtime(runtime: Runtime, clock: ManualClock) -> Iterator[Runtime]:
     """Another instance of the bot on the same database (and the same clock)."""
-    other = build_runtime(runtime.settings, clock=clock)
+    other = instance(runtime.settings, clock)
     yield other
     other.close()
 
@@ -196,7 +198,7 @@ def test_restart_does_not_post_twice(
     configure(runtime, at="09:00")
     tick_at(runtime, clock, MONDAY_0800 + timedelta(hours=1))
     runtime.close()
-    restarted = build_runtime(runtime.settings, clock=clock)
+    restarted = instance(runtime.settings, clock)
     try:
         tick_at(restarted, clock, MONDAY_0800 + timedelta(hours=1, minutes=1))
         tick_at(restarted, clock, MONDAY_0800 + timedelta(hours=2))
@@ -233,28 +235,19 @@ def test_two_instances_ticking_at_once_post_once(
     assert len(fake_slack.calls_to("chat.postMessage")) == len(channels)
 
 
-def test_rate_limits_are_waited_out_by_the_client(
+def test_rate_limited_posts_wait_and_then_land_once(
     runtime: Runtime, clock: ManualClock, fake_slack: FakeSlack
 ) -> None:
     configure(runtime, at="09:00")
     fake_slack.fail("chat.postMessage", status=429, retry_after=0, times=3)
-    tick_at(runtime, clock, MONDAY_0800 + timedelta(hours=1))
-    assert len(huddle_posts(fake_slack)) == 1
-    assert ledger_rows(runtime) == [("2026-03-02", PostStatus.SENT)]
-
-
-def test_rate_limited_beyond_the_client_budget_is_retried_by_the_ledger(
-    runtime: Runtime, clock: ManualClock, fake_slack: FakeSlack
-) -> None:
-    configure(runtime, at="09:00")
-    # The client retries a 429 five times; the sixth refusal fails the attempt.
-    fake_slack.fail("chat.postMessage", status=429, retry_after=0, times=7)
-    tick_at(runtime, clock, MONDAY_0800 + timedelta(hours=1))
+    moment = MONDAY_0800 + timedelta(hours=1)
+    tick_at(runtime, clock, moment)
     assert huddle_posts(fake_slack) == []
-    assert ledger_rows(runtime) == [("2026-03-02", PostStatus.RETRYING)]
-    tick_at(runtime, clock, MONDAY_0800 + timedelta(hours=1, seconds=30))
-    assert huddle_posts(fake_slack) == []
-    tick_at(runtime, clock, MONDAY_0800 + timedelta(hours=1, minutes=1))
+    assert ledger_rows(runtime) == [("2026-03-02", PostStatus.CLAIMED)]
+    while not huddle_posts(fake_slack):
+        moment += timedelta(seconds=15)
+        tick_at(runtime, clock, moment)
+    assert moment == MONDAY_0800 + timedelta(hours=1, seconds=45)
     assert len(huddle_posts(fake_slack)) == 1
     assert ledger_rows(runtime) == [("2026-03-02", PostStatus.SENT)]
 
@@ -263,7 +256,7 @@ def test_a_slack_outage_is_retried_until_the_post_lands_once(
     runtime: Runtime, second_runtime: Runtime, clock: ManualClock, fake_slack: FakeSlack
 ) -> None:
     configure(runtime, at="09:00")
-    # Each attempt is one call plus two client retries of a 503: three attempts fail.
+    # Slack answers 503 nine times in a row; each try is one call (the outbox retries).
     fake_slack.fail("chat.postMessage", status=503, retry_after=None, times=9)
     moment = MONDAY_0800 + timedelta(hours=1)
     while moment < MONDAY_0800 + timedelta(hours=2):
@@ -275,9 +268,10 @@ def test_a_slack_outage_is_retried_until_the_post_lands_once(
         [row] = ledger.posts_for_channel(
             session, team_id=TEAM, channel_id=OPS_CHANNEL, kind=huddle.HUDDLE_KIND
         )
-    assert row.status == PostStatus.SENT and row.attempts == 3
-    # Retries after 1 and 2 minutes failed; the one after 4 more minutes landed.
-    assert row.sent_at == MONDAY_0800 + timedelta(hours=1, minutes=7)
+        [delivery] = session.scalars(select(Delivery)).all()
+    assert row.status == PostStatus.SENT and delivery.attempts == 9
+    # Backoff 1, 2, 4 … 60 s: the ninth failure was followed by a minute's wait at most.
+    assert row.sent_at is not None and row.sent_at <= MONDAY_0800 + timedelta(hours=1, minutes=6)
 
 
 def test_a_settings_grace_period_of_zero_skips_any_late_run(

@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bot.app import build_runtime
 from bot.config import load_settings
-from bot.runtime import build_runtime
 from bot.standin.driver import sign
 from bot.standin.server import FakeSlack
 from bot.web import create_web_app

@@ -18,13 +18,15 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.app import build_runtime
 from bot.clock import ManualClock, SystemClock
 from bot.config import Settings, load_settings
 from bot.db import Base
+from bot.delivery import ChannelPacer
 from bot.demo import DEMO_TEAM
 from bot.demo.seed import DEMO_TIMEZONE, demo_morning, populate_standin, seed_demo
 from bot.migrate import upgrade
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.standin.driver import SlackDriver
 from bot.standin.server import ApiCall, FakeSlack
 from bot.web import bolt_request
@@ -80,8 +82,9 @@ class ConsoleWorkspace:
     output_dir: Path
 
     def settle(self) -> None:
-        """Wait for Bolt's background listener work to finish."""
+        """Wait for Bolt's listener work to finish, then deliver what it queued."""
         self.executor.wait_idle()
+        self.runtime.delivery.drain()
 
     def tick(self) -> None:
         """Let the scheduler do what is due now, and wait for its effects."""
@@ -132,6 +135,10 @@ def open_workspace(
     clock = ManualClock(start or (demo_morning(now) if demo else now.replace(second=0)))
     executor = TrackedExecutor()
     runtime = build_runtime(console_settings, clock=clock, executor=executor)
+    # One delivery at a time, unpaced: the console shows what Slack got in the order it was
+    # queued, the same every run, and the stand-in has no rate limits.
+    runtime.delivery.threads = 1
+    runtime.delivery.pacer = ChannelPacer(interval=0.0)
     try:
         if demo:
             _require_empty(runtime)

@@ -1,5 +1,6 @@
 """All models, imported so that `Base.metadata` knows every table (Alembic reads it)."""
 
+from bot.models.delivery import Delivery, DeliveryStatus, UnknownOutcome
 from bot.models.escalation import (
     Escalation,
     EscalationCounter,
@@ -23,6 +24,8 @@ from bot.models.workspace import ProcessedKey, SlackUser, TeamSetting
 __all__ = [
     "ApiToken",
     "Better",
+    "Delivery",
+    "DeliveryStatus",
     "Escalation",
     "EscalationCounter",
     "EscalationEvent",
@@ -43,4 +46,5 @@ __all__ = [
     "StandupParticipant",
     "StandupThread",
     "TeamSetting",
+    "UnknownOutcome",
 ]

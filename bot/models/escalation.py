@@ -60,6 +60,8 @@ class Escalation(TeamScoped, Base):
     next_deadline_at: Mapped[datetime | None]
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    # The outbox row that posts the message, until Slack has given it a ts.
+    message_delivery_id: Mapped[int | None]
     source_link: Mapped[str | None] = mapped_column(String(500))
     cause: Mapped[str | None] = mapped_column(String(32))
     resolution_note: Mapped[str | None] = mapped_column(Text)

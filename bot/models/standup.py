@@ -54,6 +54,8 @@ class StandupAnswer(TeamScoped, Base):
     submitted_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    # The outbox row that posts the message, until Slack has given it a ts.
+    message_delivery_id: Mapped[int | None]
     message_link: Mapped[str | None] = mapped_column(String(500))
 
 
@@ -67,6 +69,8 @@ class StandupThread(TeamScoped, Base):
     standup_id: Mapped[int] = mapped_column(ForeignKey("standups.id", ondelete="CASCADE"))
     local_date: Mapped[date] = mapped_column(Date)
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    # The outbox row that posts the message, until Slack has given it a ts.
+    message_delivery_id: Mapped[int | None]
     created_at: Mapped[datetime]
 
 

@@ -1,25 +1,21 @@
 """The exactly-once ledger for scheduled posts.
 
-A post is claimed by inserting its row (unique per workspace, channel, kind and
-local date) in its own committed transaction *before* it is sent, so restarts,
-overlapping runs and several instances never send it twice. A failed send is
-retried with backoff and, if it finally fails, stays visible as failed.
+A post is claimed by inserting its row (unique per workspace, channel, kind and local
+date) in the transaction that queues it in the delivery outbox, so restarts, overlapping
+runs and several instances never queue it twice. Sending, retries and crash recovery are
+the outbox's; the ledger records the outcome (sent with its ts, or failed with why).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.models import PostStatus, ScheduledPost
-
-MAX_ATTEMPTS = 6
-FIRST_RETRY_DELAY = timedelta(minutes=1)
-STUCK_AFTER = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -92,56 +88,13 @@ def mark_sent(session: Session, *, post_id: int, message_ts: str | None, now: da
     )
 
 
-def mark_attempt_failed(session: Session, *, post_id: int, error: str, now: datetime) -> str:
-    """Count a failed send; schedule a retry with doubling delay, or give up. Returns the status."""
-    post = session.get(ScheduledPost, post_id)
-    assert post is not None
-    post.attempts += 1
-    post.last_error = error[:2000]
-    if post.attempts >= MAX_ATTEMPTS:
-        post.status = PostStatus.FAILED
-        post.next_attempt_at = None
-    else:
-        post.status = PostStatus.RETRYING
-        post.next_attempt_at = now + FIRST_RETRY_DELAY * (2 ** (post.attempts - 1))
-    session.flush()
-    return post.status
-
-
-def claim_due_retries(session: Session, *, now: datetime) -> list[ScheduledPost]:
-    """Take the retries that are due; each is taken by exactly one caller."""
-    due_ids = session.scalars(
-        select(ScheduledPost.id).where(
-            ScheduledPost.status == PostStatus.RETRYING, ScheduledPost.next_attempt_at <= now
-        )
-    ).all()
-    taken: list[ScheduledPost] = []
-    for post_id in due_ids:
-        result = session.execute(
-            update(ScheduledPost)
-            .where(ScheduledPost.id == post_id, ScheduledPost.status == PostStatus.RETRYING)
-            .values(status=PostStatus.CLAIMED, claimed_at=now)
-        )
-        if result.rowcount == 1:
-            post = session.get(ScheduledPost, post_id)
-            assert post is not None
-            session.refresh(post)
-            taken.append(post)
-    return taken
-
-
-def fail_stuck_claims(session: Session, *, now: datetime) -> int:
-    """Claims that never finished (the process died mid-send) are marked failed, not resent:
-    the post may have gone out, and a visible failure beats a duplicate."""
-    result = session.execute(
+def mark_failed(session: Session, *, post_id: int, error: str) -> None:
+    """The outbox gave up on the post (a permanent error, or a day of Slack failing)."""
+    session.execute(
         update(ScheduledPost)
-        .where(
-            ScheduledPost.status == PostStatus.CLAIMED,
-            ScheduledPost.claimed_at < now - STUCK_AFTER,
-        )
-        .values(status=PostStatus.FAILED, last_error="interrupted while sending; not resent")
+        .where(ScheduledPost.id == post_id)
+        .values(status=PostStatus.FAILED, last_error=error[:2000], next_attempt_at=None)
     )
-    return result.rowcount or 0
 
 
 def posts_for_channel(

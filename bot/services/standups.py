@@ -411,6 +411,14 @@ def claim_thread(
     return row
 
 
+def set_thread_message(session: Session, *, thread_id: int, message_ts: str) -> None:
+    """Remember the ts of the day's parent message once Slack has it."""
+    thread = session.get(StandupThread, thread_id)
+    if thread is not None:
+        thread.message_ts = message_ts
+        session.flush()
+
+
 # -- out of office -------------------------------------------------------------
 
 

@@ -89,6 +89,8 @@ class FakeSlack:
         self.rate_limits: dict[str, float] = {}
         self._last_accepted: dict[tuple[str, str], float] = {}
         self.listeners: list[Callable[[ApiCall], None]] = []
+        # Called with each Web API request as it arrives, before Slack acts on it.
+        self.arrival_listeners: list[Callable[[ApiCall], None]] = []
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
         self._lock = threading.RLock()
@@ -283,6 +285,9 @@ class FakeSlack:
             "blocks": _as_list(params.get("blocks")),
             "thread_ts": params.get("thread_ts"),
         }
+        if params.get("metadata"):
+            metadata = params["metadata"]
+            message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
         self.state.messages.setdefault(channel, []).append(message)
         return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
 
@@ -322,6 +327,28 @@ class FakeSlack:
     def _m_conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         users = str(params.get("users", "")).split(",")
         return {"ok": True, "channel": {"id": self._resolve_channel(users[0])}}
+
+    def _m_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages, newest first; metadata only with include_all_metadata."""
+        channel = self._resolve_channel(str(params.get("channel", "")))
+        limit = int(params.get("limit") or 100)
+        found = [m for m in self.state.messages.get(channel, []) if not m.get("thread_ts")]
+        return {"ok": True, "messages": self._listed(found[::-1][:limit], params)}
+
+    def _m_conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A thread's parent and replies, oldest first."""
+        channel = self._resolve_channel(str(params.get("channel", "")))
+        ts = params.get("ts")
+        found = [
+            m
+            for m in self.state.messages.get(channel, [])
+            if m["ts"] == ts or m.get("thread_ts") == ts
+        ]
+        return {"ok": True, "messages": self._listed(found, params)}
+
+    def _listed(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> list[Any]:
+        include = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        return [m if include else {k: v for k, v in m.items() if k != "metadata"} for m in messages]
 
     def _m_conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self.state.channels.get(str(params.get("channel")))
@@ -414,6 +441,8 @@ class FakeSlack:
                 method = path.removeprefix("/api/")
                 params = _parse_body(raw, self.headers.get("Content-Type", ""))
                 params.update({k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()})
+                for arrival in list(fake.arrival_listeners):
+                    arrival(ApiCall(method, params))
                 fault = fake._take_fault(method, params)
                 if fault is not None and fault.error is None:
                     fake._record(ApiCall(method, params, status=fault.status))

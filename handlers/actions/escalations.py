@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from bot import escalation_messages as messages
 from bot.blocks import render
 from bot.errors import ConflictError
 from bot.ids import ActionId, CallbackId
+from bot.messaging import escalations as messages
 from bot.models import EscalationStatus
 from bot.services import escalations, workspace
 
@@ -40,12 +40,12 @@ def register(app: App, runtime: Runtime) -> None:
         service: Callable[..., escalations.Change],
         **arguments: Any,
     ) -> None:
-        """Run one lifecycle service for the clicker, then tell Slack about it."""
+        """Run one lifecycle service for the clicker and queue what Slack must show."""
         team_id, user_id = _who(body)
         now = runtime.clock.now()
         with runtime.db.session() as session:
             change = service(session, team_id=team_id, user_id=user_id, now=now, **arguments)
-        messages.deliver(client, runtime.db, change, now=now)
+            messages.tell(session, change, now=now)
 
     @app.action(ActionId.ESCALATION_ACK)
     def acknowledge(
@@ -113,6 +113,5 @@ def register(app: App, runtime: Runtime) -> None:
                 now=now,
                 **messages.summary_and_details(request["text"]),
             )
-        opened = messages.escalation_context(escalation, now=now)
-        client.chat_postMessage(channel=user_id, **render("messages/escalation_opened", e=opened))
-        messages.announce_opened(client, runtime.db, escalation, now=now)
+            messages.tell_reporter_opened(session, escalation, channel=user_id, now=now)
+            messages.announce_opened(session, escalation, now=now)

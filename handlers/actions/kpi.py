@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 from bot.blocks import render
 from bot.errors import NotFoundError, OpsbotError
 from bot.ids import ActionId
+from bot.messaging.profiles import require_admin
 from bot.models import Kpi
 from bot.services import kpis
-from handlers.access import require_admin
 from handlers.commands.kpi import user_zone
 from handlers.errors import error_message
 

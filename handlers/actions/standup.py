@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from bot import standup_slack
-from bot.escalation_messages import summary_and_details
 from bot.ids import ActionId
+from bot.messaging import standups as standup_slack
+from bot.messaging.escalations import summary_and_details
 from bot.services import standups, workspace
 from handlers.views.escalations import open_escalation_modal
 

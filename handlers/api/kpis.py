@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from flask import Response, jsonify, request
 
 from bot.errors import NotFoundError
+from bot.messaging.kpis import post_alerts
 from bot.services import kpi_ingest, kpis
-from handlers.kpi_posts import post_alerts
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -94,19 +94,11 @@ def register(web: Flask, runtime: Runtime) -> None:
             recorded = kpis.record_values(
                 session, kpi=kpi, points=points, source="api", recorded_by=None, now=now
             )
+            post_alerts(session, [recorded.alert], zone=runtime.settings.opsbot_timezone, now=now)
             answer = {
                 "kpi": kpi.name,
                 "recorded": recorded.count,
                 "latest": recorded.latest,
                 "status": str(recorded.status),
             }
-        if recorded.alert is not None:
-            runtime.executor.submit(_post_alerts, runtime, recorded.alert)
         return jsonify(answer), 201
-
-
-def _post_alerts(runtime: Runtime, alert: kpis.Alert) -> None:
-    try:
-        post_alerts(runtime.client, runtime.db, [alert], zone=runtime.settings.opsbot_timezone)
-    except Exception:
-        log.exception("could not post the KPI alert for %s", alert.name)

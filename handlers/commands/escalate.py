@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from bot import escalation_messages as messages
 from bot.blocks import render
 from bot.errors import UsageError
 from bot.ids import Command
+from bot.messaging import escalations as messages
+from bot.messaging.profiles import require_admin
 from bot.parsing import command_text, parse_channel_ref, parse_user_ref, split_words
 from bot.services import escalations
-from handlers.access import require_admin
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -104,8 +104,8 @@ def _open_now(request: Request, ack: Ack) -> None:
             severity=severity or escalations.DEFAULT_SEVERITY,
             now=now,
         )
+        messages.announce_opened(session, escalation, now=now)
     ack(**render("messages/escalation_opened", e=messages.escalation_context(escalation, now=now)))
-    messages.announce_opened(request.client, runtime.db, escalation, now=now)
 
 
 def _list(request: Request, ack: Ack) -> None:
@@ -168,8 +168,8 @@ def _change(
     now = runtime.clock.now()
     with runtime.db.session() as session:
         change = apply(session, number, note)
+        messages.tell(session, change, now=now)
     ack(**messages.render_update(change, now=now))
-    messages.deliver(request.client, runtime.db, change, now=now)
 
 
 def _ack(request: Request, ack: Ack) -> None:

@@ -6,17 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk.errors import SlackApiError
-
 from bot.blocks import render
-from bot.errors import OpsbotError, UsageError
-from bot.huddle_post import post_huddle
+from bot.errors import UsageError
 from bot.ids import Command
+from bot.messaging import huddle as huddle_messages
+from bot.messaging.profiles import require_admin
 from bot.parsing import command_text, parse_channel_ref, split_options
 from bot.services import huddle
 from bot.services.huddle_sources import huddle_sources
 from bot.services.schedule import ScheduleValueError, parse_days, parse_time, parse_timezone
-from handlers.access import require_admin
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App
@@ -27,7 +25,6 @@ if TYPE_CHECKING:
 
 CONFIG_USAGE = "/huddle config #channel time=HH:MM [tz=Area/City] [days=mon-fri]"
 OFF_USAGE = "/huddle off #channel"
-CANNOT_POST_HERE = ("not_in_channel", "channel_not_found", "is_archived", "restricted_action")
 USAGE = f"{CONFIG_USAGE} | {OFF_USAGE} | /huddle preview | /huddle now | /huddle status"
 
 
@@ -112,26 +109,16 @@ def register(app: App, runtime: Runtime) -> None:
                 )
                 reply = render("messages/huddle", huddle=built, preview=True)
             else:
-                reply = render("messages/huddle_reply", action="posting", channel_id=here)
-        ack(**reply)
-        if verb == "now":
-            try:
-                post_huddle(
-                    runtime.db,
-                    client,
+                huddle_messages.post(
+                    session,
                     team_id=team_id,
                     channel_id=here,
                     now=now,
                     default_tz=default_tz,
+                    notify_user_id=user_id,
                 )
-            except SlackApiError as exc:
-                error = exc.response.get("error")
-                if error not in CANNOT_POST_HERE:
-                    raise
-                raise OpsbotError(
-                    f"I could not post the huddle here (Slack says `{error}`). "
-                    "Invite me to this channel with `/invite @Opsbot` and try again."
-                ) from exc
+                reply = render("messages/huddle_reply", action="posting", channel_id=here)
+        ack(**reply)
 
 
 def _configure(

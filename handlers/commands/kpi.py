@@ -1,6 +1,7 @@
 """`/kpi`: scoreboard, one KPI with SPC and a chart, recording, definitions, config.
 
-Replies are in the ack; charts and alerts are rendered and uploaded after it."""
+Replies are in the ack; charts and alerts are queued in the outbox with the change, and
+drawn and uploaded by the delivery worker."""
 
 from __future__ import annotations
 
@@ -8,10 +9,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from slack_sdk.errors import SlackApiError
-
 from bot.blocks import render
-from bot.errors import OpsbotError, UsageError
+from bot.errors import UsageError
 from bot.ids import ActionId, CallbackId, Command
 from bot.kpi_grammar import (
     RECORD_USAGE,
@@ -27,10 +26,10 @@ from bot.kpi_grammar import (
     ShowConfig,
     parse_kpi_command,
 )
+from bot.messaging.kpis import post_alerts, share_lookup_chart
+from bot.messaging.profiles import profile, require_admin
 from bot.parsing import command_text
 from bot.services import kpis
-from handlers.access import profile, require_admin
-from handlers.kpi_posts import post_alerts, share_lookup_chart
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App
@@ -38,8 +37,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from bot.runtime import Runtime
-
-CHART_REFUSALS = ("not_in_channel", "channel_not_found", "is_archived")
 
 
 def user_zone(
@@ -93,6 +90,14 @@ def register(app: App, runtime: Runtime) -> None:
                         chart_coming=detail.count > 0 and chart_posted_at is None,
                         chart_posted_at=chart_posted_at,
                     )
+                    if detail.count and chart_posted_at is None:
+                        share_lookup_chart(
+                            session,
+                            runtime.kpi_lookups,
+                            detail=detail,
+                            channel=channel_id,
+                            requested_by=user_id,
+                        )
                 case Record():
                     kpi = kpis.find_kpi(session, team_id=team_id, name=parsed.name)
                     at = _record_time(parsed.at, zone=zone, now=now)
@@ -111,6 +116,9 @@ def register(app: App, runtime: Runtime) -> None:
                         at=at,
                         zone=zone.key,
                         channel=kpis.kpi_channel(session, team_id=team_id),
+                    )
+                    post_alerts(
+                        session, [recorded.alert], zone=runtime.settings.opsbot_timezone, now=now
                     )
                 case AddModal():
                     reply = None
@@ -160,23 +168,6 @@ def register(app: App, runtime: Runtime) -> None:
             )
             return
         ack(**reply)
-        if isinstance(parsed, Record):
-            post_alerts(client, runtime.db, [recorded.alert], zone=runtime.settings.opsbot_timezone)
-        elif isinstance(parsed, Detail) and detail.count and chart_posted_at is None:
-            _share_detail_chart(client, detail=detail, channel=channel_id)
-
-    def _share_detail_chart(client: WebClient, *, detail: kpis.KpiDetail, channel: str) -> None:
-        try:
-            share_lookup_chart(
-                client, runtime.db, runtime.kpi_lookups, detail=detail, channel=channel
-            )
-        except SlackApiError as exc:
-            if exc.response.get("error") not in CHART_REFUSALS:
-                raise
-            raise OpsbotError(
-                "I could not post the chart in this channel. Invite me with `/invite @opsbot`, "
-                "or ask again in a channel I am in."
-            ) from exc
 
 
 def _record_time(at: datetime | None, *, zone: ZoneInfo, now: datetime) -> datetime:

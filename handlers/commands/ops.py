@@ -1,4 +1,5 @@
-"""`/ops`: what Opsbot does and every command with an example."""
+"""`/ops`: what Opsbot does and every command with an example; `/ops status` (admins): what
+is waiting to be delivered or failed, with Retry buttons, and the scheduler's health."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ from typing import TYPE_CHECKING, Any
 from bot.blocks import render
 from bot.errors import UsageError
 from bot.ids import Command
+from bot.messaging.deliveries import render_status
+from bot.messaging.profiles import profile, require_admin
 from bot.parsing import command_text
+from bot.services import outbox
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App
+    from slack_sdk import WebClient
 
     from bot.runtime import Runtime
 
@@ -19,8 +24,30 @@ USAGE = "/ops help"
 
 def register(app: App, runtime: Runtime) -> None:
     @app.command(Command.OPS)
-    def ops_command(ack: Ack, command: dict[str, Any]) -> None:
+    def ops_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         text = command_text(command).lower()
-        if text not in ("", "help"):
+        if text in ("", "help"):
+            ack(**render("messages/ops_help"))
+            return
+        if text != "status":
             raise UsageError(f"`/ops {text}` is not an Opsbot command.", USAGE)
-        ack(**render("messages/ops_help"))
+        team_id, user_id = str(command["team_id"]), str(command["user_id"])
+        ack(**status_reply(runtime, client, team_id=team_id, user_id=user_id))
+
+
+def status_reply(
+    runtime: Runtime, client: WebClient, *, team_id: str, user_id: str
+) -> dict[str, Any]:
+    """`/ops status` for an admin, in their timezone."""
+    with runtime.db.session() as session:
+        require_admin(
+            runtime, session, client, team_id=team_id, user_id=user_id, action="use `/ops status`"
+        )
+        zone = profile(runtime, session, client, team_id=team_id, user_id=user_id).tz
+        status = outbox.status(session, team_id=team_id)
+    return render_status(
+        status,
+        now=runtime.clock.now(),
+        last_tick_at=runtime.scheduler.last_tick_at,
+        zone=zone or runtime.settings.opsbot_timezone,
+    )

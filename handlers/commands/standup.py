@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot import standup_slack
 from bot.blocks import render
 from bot.errors import NotFoundError, OpsbotError, UsageError
 from bot.ids import ActionId, Command
+from bot.messaging import standups as standup_slack
+from bot.messaging.profiles import require_admin
 from bot.models import Standup
 from bot.parsing import command_text, parse_channel_ref, parse_user_ref, split_options
 from bot.services import standups
 from bot.services.schedule import ScheduleValueError, parse_days, parse_time, parse_timezone
-from handlers.access import require_admin
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot import app_home
+from bot.messaging import home as home_messages
+from bot.messaging.profiles import profile
 from bot.services import home
-from handlers.access import profile
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -27,6 +27,5 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.db.session() as session:
             # The Home tab shows times in the person's zone: cache their profile now.
             profile(runtime, session, client, team_id=team_id, user_id=user_id)
-            claimed = home.open_tab(session, team_id=team_id, user_id=user_id, now=now)
-        if claimed:
-            app_home.publish_home(client, runtime.db, team_id=team_id, user_id=user_id, now=now)
+            if home.open_tab(session, team_id=team_id, user_id=user_id, now=now):
+                home_messages.publish(session, team_id=team_id, user_id=user_id, now=now)

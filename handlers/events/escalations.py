@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from bot import escalation_messages as messages
 from bot.blocks import render
 from bot.ids import ActionId
+from bot.messaging import escalations as messages
 from bot.parsing import decode_entities
 from bot.services import escalations, workspace
 
@@ -62,7 +62,15 @@ def register(app: App, runtime: Runtime) -> None:
                     escalate_this_value(str(event["ts"]), text) if text and not request else None
                 ),
             )
-            client.chat_postMessage(channel=event["channel"], **help_message)
+            with runtime.db.session() as session:
+                messages.dm(
+                    session,
+                    team_id=team_id,
+                    user_id=event["channel"],
+                    message=help_message,
+                    now=runtime.clock.now(),
+                    description="help in reply to a DM",
+                )
             return
         severity, request_text = request
         now = runtime.clock.now()
@@ -81,10 +89,5 @@ def register(app: App, runtime: Runtime) -> None:
                 now=now,
                 **messages.summary_and_details(request_text),
             )
-        client.chat_postMessage(
-            channel=event["channel"],
-            **render(
-                "messages/escalation_opened", e=messages.escalation_context(escalation, now=now)
-            ),
-        )
-        messages.announce_opened(client, runtime.db, escalation, now=now)
+            messages.tell_reporter_opened(session, escalation, channel=event["channel"], now=now)
+            messages.announce_opened(session, escalation, now=now)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot import escalation_messages as messages
 from bot.ids import CallbackId
+from bot.messaging import escalations as messages
 from bot.parsing import decode_entities
 from handlers.views.escalations import open_escalation_modal
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot import escalation_messages as messages
-from bot.blocks import render
 from bot.errors import UsageError
 from bot.ids import CallbackId
+from bot.messaging import escalations as messages
 from bot.services import escalations, workspace
 
 if TYPE_CHECKING:
@@ -81,16 +80,9 @@ def register(app: App, runtime: Runtime) -> None:
                     source_link=view.get("private_metadata") or None,
                     now=now,
                 )
+                messages.tell_reporter_opened(session, escalation, channel=user_id, now=now)
+                messages.announce_opened(session, escalation, now=now)
         ack()
-        if escalation is None:
-            return
-        client.chat_postMessage(
-            channel=user_id,
-            **render(
-                "messages/escalation_opened", e=messages.escalation_context(escalation, now=now)
-            ),
-        )
-        messages.announce_opened(client, runtime.db, escalation, now=now)
 
     @app.view(CallbackId.ESCALATION_RESOLVE)
     def submit_resolution(
@@ -110,5 +102,5 @@ def register(app: App, runtime: Runtime) -> None:
                 cause=_value(values, "cause"),
                 now=now,
             )
+            messages.tell(session, change, now=now)
         ack()
-        messages.deliver(client, runtime.db, change, now=now)

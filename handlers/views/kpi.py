@@ -8,9 +8,9 @@ from bot.blocks import render
 from bot.errors import ConflictError, UsageError
 from bot.ids import CallbackId
 from bot.kpi_grammar import parse_number
+from bot.messaging.profiles import require_admin
 from bot.models import Better
-from bot.services import kpis
-from handlers.access import require_admin
+from bot.services import kpis, outbox
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App
@@ -85,7 +85,20 @@ def register(app: App, runtime: Runtime) -> None:
             except ConflictError as exc:
                 ack(response_action="errors", errors={"name": exc.message})
                 return
-            message = render("messages/kpi_added", kpi=kpi)
+            if view.get("private_metadata"):
+                channel = view["private_metadata"]
+                outbox.enqueue(
+                    session,
+                    team_id=team_id,
+                    key=f"channel:{team_id}:{channel}",
+                    method="chat.postEphemeral",
+                    channel_id=channel,
+                    payload={
+                        "channel": channel,
+                        "user": user_id,
+                        **render("messages/kpi_added", kpi=kpi),
+                    },
+                    now=runtime.clock.now(),
+                    description=f"confirmation that {kpi.name} was added",
+                )
         ack()
-        if view.get("private_metadata"):
-            client.chat_postEphemeral(channel=view["private_metadata"], user=user_id, **message)

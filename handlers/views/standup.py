@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot import app_home, standup_slack
 from bot.errors import ConflictError, OpsbotError
 from bot.ids import CallbackId
+from bot.messaging import home as home_messages
+from bot.messaging import standups as standup_slack
 from bot.services import standups
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ def register(app: App, runtime: Runtime) -> None:
         user_id = body["user"]["id"]
         standup_id, local_date, texts = standup_slack.submitted_answers(view)
         now = runtime.clock.now()
-        with runtime.db.session() as session:
+        with standup_slack.ANSWERS_SAVED_ONE_AT_A_TIME, runtime.db.session() as session:
             standup = standups.get_standup(session, team_id=team_id, standup_id=standup_id)
             if not standups.is_participant(
                 session, team_id=team_id, standup_id=standup.id, user_id=user_id
@@ -47,6 +48,6 @@ def register(app: App, runtime: Runtime) -> None:
                 texts=texts,
                 now=now,
             )
+            standup_slack.publish_answer(session, team_id=team_id, answer_id=answer.id, now=now)
+            home_messages.refresh(session, team_id=team_id, user_ids=[user_id], now=now)
         ack()
-        standup_slack.publish_answer(runtime, client, team_id=team_id, answer_id=answer.id)
-        app_home.refresh_homes(client, runtime.db, team_id=team_id, user_ids=[user_id], now=now)

@@ -12,6 +12,8 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.runtime import Runtime
+from bot.services import outbox
 from tests.console.conftest import ScriptedConsole
 
 HUDDLE = "C0HUDDLE"
@@ -99,27 +101,49 @@ RESOLVE_MODAL = {
 }
 
 
-def _listen(app: App, received: list[dict[str, Any]]) -> None:
+def _listen(app: App, runtime: Runtime, received: list[dict[str, Any]]) -> None:
     @app.action("test_ack")
     def acknowledge(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         received.append(body)
         message = body["message"]
-        client.chat_update(
-            channel=body["channel"]["id"],
-            ts=message["ts"],
-            text="ESC-1 acknowledged",
-            blocks=[
+        channel, team = body["channel"]["id"], body["team"]["id"]
+        calls = [
+            (
+                "chat.update",
+                channel,
                 {
-                    "type": "section",
-                    "text": {"type": "mrkdwn", "text": f"Acknowledged by <@{body['user']['id']}>"},
-                }
-            ],
-        )
-        client.chat_postMessage(
-            channel=body["channel"]["id"], thread_ts=message["ts"], text="Timeline: acknowledged"
-        )
-        client.chat_postMessage(channel="UJAMAL", text="You own ESC-1 now.")
+                    "ts": message["ts"],
+                    "text": "ESC-1 acknowledged",
+                    "blocks": [
+                        {
+                            "type": "section",
+                            "text": {
+                                "type": "mrkdwn",
+                                "text": f"Acknowledged by <@{body['user']['id']}>",
+                            },
+                        }
+                    ],
+                },
+            ),
+            (
+                "chat.postMessage",
+                channel,
+                {"thread_ts": message["ts"], "text": "Timeline: acknowledged"},
+            ),
+            ("chat.postMessage", "UJAMAL", {"text": "You own ESC-1 now."}),
+        ]
+        with runtime.db.session() as session:
+            for method, target, payload in calls:
+                outbox.enqueue(
+                    session,
+                    team_id=team,
+                    key=f"test:{target}",
+                    method=method,
+                    channel_id=target,
+                    payload={"channel": target, **payload},
+                    now=runtime.clock.now(),
+                )
 
     @app.action("test_owner")
     def reassign(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -140,10 +164,17 @@ def _listen(app: App, received: list[dict[str, Any]]) -> None:
             return
         ack()
         received.append(view)
-        client.chat_postMessage(
-            channel=HUDDLE,
-            text=f"{view['private_metadata']} resolved: {values['note']['note']['value']}",
-        )
+        note = values["note"]["note"]["value"]
+        with runtime.db.session() as session:
+            outbox.enqueue(
+                session,
+                team_id=body["team"]["id"],
+                key=f"test:{HUDDLE}",
+                method="chat.postMessage",
+                channel_id=HUDDLE,
+                payload={"channel": HUDDLE, "text": f"{view['private_metadata']} resolved: {note}"},
+                now=runtime.clock.now(),
+            )
 
 
 def _post_escalation(console: ScriptedConsole) -> str:
@@ -171,7 +202,7 @@ def test_messages_render_blocks_and_number_controls(console: ScriptedConsole) ->
 
 def test_click_a_button_updates_the_message_in_place(console: ScriptedConsole) -> None:
     received: list[dict[str, Any]] = []
-    _listen(console.workspace.runtime.app, received)
+    _listen(console.workspace.runtime.app, console.workspace.runtime, received)
     _post_escalation(console)
     shown = console.run(":as @jamal", ":click 1")
     body = received[0]
@@ -187,7 +218,7 @@ def test_click_a_button_updates_the_message_in_place(console: ScriptedConsole) -
 
 def test_click_a_select_asks_which_option(console: ScriptedConsole) -> None:
     received: list[dict[str, Any]] = []
-    _listen(console.workspace.runtime.app, received)
+    _listen(console.workspace.runtime.app, console.workspace.runtime, received)
     _post_escalation(console)
     shown = console.run(":click 3", "7", "2", ":click 9")
     assert "    1. Jamal\n    2. Priya" in shown
@@ -199,7 +230,7 @@ def test_click_a_select_asks_which_option(console: ScriptedConsole) -> None:
 
 def test_modal_is_asked_field_by_field_and_submitted(console: ScriptedConsole) -> None:
     received: list[dict[str, Any]] = []
-    _listen(console.workspace.runtime.app, received)
+    _listen(console.workspace.runtime.app, console.workspace.runtime, received)
     _post_escalation(console)
     shown = console.run(
         ":click 2",
@@ -226,7 +257,7 @@ def test_modal_is_asked_field_by_field_and_submitted(console: ScriptedConsole) -
 
 def test_modal_can_be_cancelled(console: ScriptedConsole) -> None:
     received: list[dict[str, Any]] = []
-    _listen(console.workspace.runtime.app, received)
+    _listen(console.workspace.runtime.app, console.workspace.runtime, received)
     _post_escalation(console)
     shown = console.run(":click 2", ":cancel")
     assert "(closed without submitting)" in shown

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from bot import escalation_messages
 from bot.clock import ManualClock
 from bot.ids import ActionId
+from bot.messaging import escalations as escalation_messages
 from bot.runtime import Runtime
 from bot.services import escalations, huddle, standups
 from bot.standin.driver import SlackDriver, form_values
 from bot.standin.server import ApiCall, FakeSlack
-from tests.conftest import ADMIN, JOE, MARIA, OPS_CHANNEL, TEAM
+from tests.conftest import ADMIN, JOE, MARIA, OPS_CHANNEL, TEAM, settle
 
 STANDUP = "C0STANDUP"
 HUDDLE = "C0HUDDLE"
@@ -162,7 +162,8 @@ def test_refreshes_are_throttled_per_person_and_the_latest_state_follows(
         now = clock.now()
         with runtime.db.session() as session:
             done = service(session, team_id=TEAM, number=1, user_id=JOE, now=now, **arguments)
-        escalation_messages.deliver(runtime.client, runtime.db, done, now=now)
+            escalation_messages.tell(session, done, now=now)
+        settle(runtime)
 
     change(escalations.acknowledge)  # one second after the publish: it waits
     runtime.scheduler.tick()

@@ -7,9 +7,10 @@ import threading
 from datetime import timedelta
 from typing import Any
 
+from bot.app import build_runtime
 from bot.clock import ManualClock
 from bot.config import load_settings
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.services import escalations
 from bot.standin.driver import SlackDriver, form_values
 from bot.standin.server import ApiCall, FakeSlack

@@ -10,9 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.clock import ManualClock
-from bot.console.workspace import TrackedExecutor
-from bot.runtime import Runtime, build_runtime
-from tests.conftest import PG_URL
+from bot.runtime import Runtime
+from tests.conftest import PG_URL, instance
 
 POSTGRESQL_ONLY = ["test_database_outage.py", "test_two_serve_processes.py"]
 collect_ignore = [] if PG_URL else POSTGRESQL_ONLY
@@ -21,6 +20,6 @@ collect_ignore = [] if PG_URL else POSTGRESQL_ONLY
 @pytest.fixture
 def second_runtime(runtime: Runtime, clock: ManualClock) -> Iterator[Runtime]:
     """Another instance of the bot on the same database, the same clock and the same Slack."""
-    other = build_runtime(runtime.settings, clock=clock, executor=TrackedExecutor())
+    other = instance(runtime.settings, clock)
     yield other
     other.close()

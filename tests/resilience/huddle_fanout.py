@@ -1,5 +1,6 @@
 """Run as its own process by test_crash_safety: an Opsbot instance that ticks once at a given
-time, posting every huddle due then through the ledger (the test kills it half-way).
+time, queueing every huddle due then, and delivers them one at a time (the test kills it
+half-way).
 
     python -m tests.resilience.huddle_fanout DATABASE_URL SLACK_API_URL ISO_TIME
 """
@@ -9,9 +10,9 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 
+from bot.app import build_runtime
 from bot.clock import ManualClock
 from bot.config import load_settings
-from bot.runtime import build_runtime
 
 
 def main(database_url: str, api_url: str, at: str) -> None:
@@ -23,7 +24,9 @@ def main(database_url: str, api_url: str, at: str) -> None:
         database_url=database_url,
     )
     runtime = build_runtime(settings, clock=ManualClock(datetime.fromisoformat(at)))
+    runtime.delivery.threads = 1
     runtime.scheduler.tick()
+    runtime.delivery.drain()
     runtime.close()
 
 

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 
 from bot.db import Base
 from bot.errors import UsageError
-from bot.escalation_messages import open_modal_view, summary_and_details
 from bot.ids import ActionId, CallbackId
+from bot.messaging.escalations import open_modal_view, summary_and_details
 from bot.models import EscalationStatus
 from bot.runtime import Runtime
 from bot.services import escalations, huddle
@@ -158,12 +158,13 @@ def test_any_command_text_gets_an_answer_never_an_apology(
 
 
 def row_counts(runtime: Runtime) -> dict[str, int]:
-    """Rows per table, except the once-only keys that mark requests as seen."""
+    """Rows per table, except the once-only keys that mark requests as seen and the replies
+    queued for delivery (an error reply is an answer, not a change)."""
     with runtime.db.session() as session:
         return {
             table.name: int(session.scalar(select(func.count()).select_from(table)) or 0)
             for table in Base.metadata.sorted_tables
-            if table.name != "processed_keys"
+            if table.name not in ("processed_keys", "deliveries")
         }
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot import escalation_messages as messages
 from bot.blocks import render
 from bot.ids import ActionId
+from bot.messaging import escalations as messages
 from bot.models import Escalation, EscalationEvent
 from bot.services import escalations
 from bot.standin.server import ApiCall

@@ -7,8 +7,8 @@ import json
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.app_home import render_home
 from bot.blocks import MAX_VIEW_BLOCKS
+from bot.messaging.home_tab import render_home
 from bot.services import huddle
 from bot.services.escalations import EscalationSummary
 from bot.services.home import HomeOverview, NextHuddle

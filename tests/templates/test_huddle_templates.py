@@ -62,10 +62,10 @@ def test_status_describes_every_ledger_state_and_escapes_errors() -> None:
         ChannelStatus(
             config("C1"),
             NOW + timedelta(days=1),
-            post(2, PostStatus.RETRYING, error="SlackApiError: <ratelimited> & more"),
+            post(2, PostStatus.FAILED, error="Slack refused it (`<bad> & more`)."),
             [
-                post(2, PostStatus.RETRYING, error="x"),
-                post(1, PostStatus.FAILED, error="not_in_channel"),
+                post(2, PostStatus.FAILED, error="x"),
+                post(1, PostStatus.FAILED, error="Opsbot is not in the channel. (not_in_channel)"),
                 post(27, PostStatus.SKIPPED, error="missed by 300 min"),
             ],
         ),
@@ -75,15 +75,14 @@ def test_status_describes_every_ledger_state_and_escapes_errors() -> None:
     statuses[0].problems[0] = statuses[0].last  # the latest row is listed once
     shown = ApiCall("ack", render("messages/huddle_status", statuses=statuses)).blocks_text()
     assert (
-        "Last post: Mon 02 Mar: :warning: not sent yet, attempt 2 failed "
-        "(SlackApiError: &lt;ratelimited&gt; &amp; more); next try at 08:02"
+        "Last post: Mon 02 Mar: :x: not sent: Slack refused it (`&lt;bad&gt; &amp; more`)."
     ) in shown
-    assert "Sun 01 Mar: :x: failed after 2 attempt(s) (not_in_channel)" in shown
+    assert "Sun 01 Mar: :x: not sent: Opsbot is not in the channel. (not_in_channel)" in shown
     assert "Fri 27 Mar: skipped (missed by 300 min)" in shown
     assert "Last post: Mon 02 Mar: sent at 08:00" in shown
     assert "_off_ (was 07:45 America/Chicago, mon-fri)" in shown
-    assert "being sent now" in shown
-    assert shown.count("not sent yet") == 1
+    assert "queued, not confirmed by Slack yet (`/ops status` shows why)" in shown
+    assert shown.count("not sent:") == 2
 
 
 def test_status_of_many_channels_stays_within_the_block_limit() -> None:

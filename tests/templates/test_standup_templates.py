@@ -8,8 +8,7 @@ from types import SimpleNamespace
 
 from bot.blocks import render
 from bot.ids import ActionId, CallbackId
-from bot.services.standups import Blocker, DayReport, QuestionAnswer
-from bot.standup_slack import (
+from bot.messaging.standups import (
     ANSWER_SECTION_CHARS,
     HISTORY_SECTION_CHARS,
     ModalQuestion,
@@ -17,6 +16,7 @@ from bot.standup_slack import (
     fit_answers,
     report_message,
 )
+from bot.services.standups import Blocker, DayReport, QuestionAnswer
 
 DAY = date(2026, 3, 2)
 LONG = "Dock door 4 <stuck> & @channel " * 200

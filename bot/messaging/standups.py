@@ -16,16 +16,18 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks import render
 from bot.errors import NotFoundError, OpsbotError
 from bot.ids import ActionId, CallbackId
-from bot.models import ScheduledPost, Standup
-from bot.services import ledger, standups
+from bot.messaging.huddle import queue_scheduled_message
+from bot.messaging.profiles import profile
+from bot.models import Standup
+from bot.services import ledger, outbox, standups
 from bot.services.ledger import PostKey
-from handlers.access import profile
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
     from sqlalchemy.orm import Session
 
     from bot.runtime import Runtime
+    from bot.services.outbox import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -132,72 +134,133 @@ def submitted_answers(view: dict[str, Any]) -> tuple[int, date, list[str]]:
 
 # -- the day's thread --------------------------------------------------------------
 
+ANSWER_RECORDER = "standup-answer"
+THREAD_RECORDER = "standup-thread"
+# Answers are saved one at a time per process around their whole transaction: SQLite gives a
+# losing concurrent thread claim an old snapshot, where the winner's thread is not visible.
+# Across processes (PostgreSQL) the thread row's lock does the same.
+ANSWERS_SAVED_ONE_AT_A_TIME = threading.Lock()
 
-# Starting a day's thread is serialised in the process as well as claimed in the database:
-# SQLite answers a losing concurrent claim with "database is locked" instead of waiting.
-_thread_start = threading.Lock()
+
+def _thread_key(standup: Standup, local_date: date) -> str:
+    """The day's parent message comes before the answers in its thread."""
+    return f"standup:{standup.team_id}:{standup.id}:{local_date.isoformat()}"
 
 
-def _thread_ts(runtime: Runtime, client: WebClient, standup: Standup, local_date: date) -> str:
-    """The ts of the day's parent message, posting it first if nobody has yet."""
-    with _thread_start, runtime.db.session() as session:
-        thread = standups.thread_for(
-            session, team_id=standup.team_id, standup_id=standup.id, local_date=local_date
+def _thread_reference(
+    session: Session, standup: Standup, local_date: date, *, now: datetime
+) -> dict[str, Any]:
+    """How an answer refers to the day's parent message, queueing the parent first if
+    nobody has yet."""
+    thread = standups.thread_for(
+        session, team_id=standup.team_id, standup_id=standup.id, local_date=local_date
+    )
+    if thread is None:
+        thread = standups.claim_thread(
+            session,
+            team_id=standup.team_id,
+            standup_id=standup.id,
+            local_date=local_date,
+            now=now,
         )
-        if thread is None:
-            thread = standups.claim_thread(
+        if thread is not None:
+            parent = outbox.enqueue(
                 session,
                 team_id=standup.team_id,
-                standup_id=standup.id,
-                local_date=local_date,
-                now=runtime.clock.now(),
-            )
-            if thread is not None:
-                # The claimed row stays locked until this block commits the parent's ts.
-                posted = client.chat_postMessage(
-                    channel=standup.channel_id,
+                key=_thread_key(standup, local_date),
+                method="chat.postMessage",
+                channel_id=standup.channel_id,
+                payload={
+                    "channel": standup.channel_id,
                     **render("messages/standup_thread", local_date=local_date),
-                )
-                thread.message_ts = posted["ts"]
-                return str(posted["ts"])
+                },
+                now=now,
+                recorder=THREAD_RECORDER,
+                recorder_arg={"thread_id": thread.id},
+                description="standup thread",
+            )
+            thread.message_delivery_id = parent.id
+            session.flush()
+        else:
             thread = standups.thread_for(
                 session, team_id=standup.team_id, standup_id=standup.id, local_date=local_date
             )
-        if thread is None or thread.message_ts is None:
-            raise OpsbotError("Today's standup thread is being started; please submit again.")
-        return thread.message_ts
+    if thread is None or (thread.message_ts is None and thread.message_delivery_id is None):
+        raise OpsbotError("Today's standup thread is being started; please submit again.")
+    if thread.message_ts:
+        return {"thread_ts": thread.message_ts}
+    return {"$thread_ts_from": thread.message_delivery_id}
 
 
-def publish_answer(runtime: Runtime, client: WebClient, *, team_id: str, answer_id: int) -> None:
-    """Post the answer in the day's thread, or update the copy already posted."""
-    with runtime.db.session() as session:
-        answer = standups.lock_answer(session, team_id=team_id, answer_id=answer_id)
-        standup = standups.get_standup(session, team_id=team_id, standup_id=answer.standup_id)
-        zone = standups.user_zone(
-            session, team_id=team_id, user_id=answer.user_id, fallback=standup.timezone
+def publish_answer(session: Session, *, team_id: str, answer_id: int, now: datetime) -> None:
+    """Queue the answer's post in the day's thread, or the update of the copy posted."""
+    answer = standups.lock_answer(session, team_id=team_id, answer_id=answer_id)
+    standup = standups.get_standup(session, team_id=team_id, standup_id=answer.standup_id)
+    zone = standups.user_zone(
+        session, team_id=team_id, user_id=answer.user_id, fallback=standup.timezone
+    )
+    blocker_question = next(
+        (q for q in standups.questions_of(standup) if standups.is_blocker_question(q)), None
+    )
+    message = render(
+        "messages/standup_answer",
+        user_id=answer.user_id,
+        answers=fit_answers(standups.answers_of(answer), ANSWER_SECTION_CHARS),
+        blocker=answer.blocker,
+        blocker_question=blocker_question,
+        posted_at=answer.updated_at,
+        zone=zone,
+        edited=bool(answer.message_ts or answer.message_delivery_id)
+        or answer.updated_at != answer.submitted_at,
+    )
+    common = {
+        "team_id": team_id,
+        "key": _thread_key(standup, answer.local_date),
+        "channel_id": standup.channel_id,
+        "now": now,
+    }
+    if answer.message_ts or answer.message_delivery_id:
+        target = (
+            {"ts": answer.message_ts}
+            if answer.message_ts
+            else {"$ts_from": answer.message_delivery_id}
         )
-        blocker_question = next(
-            (q for q in standups.questions_of(standup) if standups.is_blocker_question(q)), None
+        outbox.enqueue(
+            session,
+            method="chat.update",
+            payload={"channel": standup.channel_id, **target, **message},
+            description="standup answer update",
+            **common,
         )
-        message = render(
-            "messages/standup_answer",
-            user_id=answer.user_id,
-            answers=fit_answers(standups.answers_of(answer), ANSWER_SECTION_CHARS),
-            blocker=answer.blocker,
-            blocker_question=blocker_question,
-            posted_at=answer.updated_at,
-            zone=zone,
-            edited=bool(answer.message_ts) or answer.updated_at != answer.submitted_at,
-        )
-        if answer.message_ts:
-            client.chat_update(channel=standup.channel_id, ts=answer.message_ts, **message)
-            return
-        thread_ts = _thread_ts(runtime, client, standup, answer.local_date)
-        posted = client.chat_postMessage(channel=standup.channel_id, thread_ts=thread_ts, **message)
-        link = client.chat_getPermalink(channel=standup.channel_id, message_ts=posted["ts"])
-        standups.set_answer_message(
-            session, answer=answer, message_ts=posted["ts"], message_link=link.get("permalink")
-        )
+        return
+    thread = _thread_reference(session, standup, answer.local_date, now=now)
+    posted = outbox.enqueue(
+        session,
+        method="chat.postMessage",
+        payload={"channel": standup.channel_id, "$permalink": True, **thread, **message},
+        recorder=ANSWER_RECORDER,
+        recorder_arg={"team_id": team_id, "answer_id": answer.id},
+        description="standup answer",
+        **common,
+    )
+    answer.message_delivery_id = posted.id
+    session.flush()
+
+
+def record_answer(session: Session, arg: dict[str, Any], outcome: Outcome) -> None:
+    """Delivery recorder: the answer is in the thread; keep its ts and link."""
+    if not outcome.ok or not outcome.ts:
+        return
+    answer = standups.lock_answer(session, team_id=arg["team_id"], answer_id=int(arg["answer_id"]))
+    standups.set_answer_message(
+        session, answer=answer, message_ts=outcome.ts, message_link=outcome.permalink
+    )
+
+
+def record_thread(session: Session, arg: dict[str, Any], outcome: Outcome) -> None:
+    """Delivery recorder: the day's parent message has its ts."""
+    if outcome.ok and outcome.ts:
+        standups.set_thread_message(session, thread_id=int(arg["thread_id"]), message_ts=outcome.ts)
 
 
 # -- reports ---------------------------------------------------------------------
@@ -231,22 +294,35 @@ def report_message(report: standups.DayReport) -> dict[str, Any]:
     )
 
 
-def send_report(runtime: Runtime, post: ScheduledPost) -> str | None:
-    """Ledger sender for `standup-report`: the day's report in the standup channel."""
-    with runtime.db.session() as session:
-        standup = standups.find_standup(session, team_id=post.team_id, channel_id=post.channel_id)
-        if standup is None:
-            raise NotFoundError(f"no standup runs in {post.channel_id} any more")
-        report = standups.day_report(
-            session, team_id=post.team_id, standup=standup, local_date=post.local_date
-        )
-    posted = runtime.client.chat_postMessage(channel=post.channel_id, **report_message(report))
-    return str(posted["ts"])
+def queue_report(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str,
+    local_date: date,
+    post_id: int,
+    now: datetime,
+) -> None:
+    """Queue the day's report in the standup channel (claimed in the ledger as `post_id`)."""
+    standup = standups.find_standup(session, team_id=team_id, channel_id=channel_id)
+    if standup is None:
+        raise NotFoundError(f"no standup runs in {channel_id} any more")
+    report = standups.day_report(session, team_id=team_id, standup=standup, local_date=local_date)
+    queue_scheduled_message(
+        session,
+        team_id=team_id,
+        channel_id=channel_id,
+        message=report_message(report),
+        now=now,
+        ledger_post_id=post_id,
+        notify_user_id=standup.created_by,
+        description="standup report",
+    )
 
 
 def post_due_reports(runtime: Runtime, now: datetime) -> None:
-    """Job: post each standup's report at report time in the team's timezone, exactly once;
-    one missed for longer than the grace period is recorded as skipped."""
+    """Job: queue each standup's report at report time in the team's timezone, exactly
+    once; one missed for longer than the grace period is recorded as skipped."""
     grace = timedelta(minutes=runtime.settings.opsbot_grace_minutes)
     with runtime.db.session() as session:
         due, missed = standups.due_reports(session, now=now, grace=grace)
@@ -266,36 +342,50 @@ def post_due_reports(runtime: Runtime, now: datetime) -> None:
                     grace,
                 )
     for item in due:
-        runtime.scheduler.deliver(
-            PostKey(item.team_id, item.channel_id, standups.REPORT_KIND, item.local_date),
-            scheduled_for=item.scheduled_for,
-            now=now,
-        )
+        with runtime.db.session() as session:
+            key = PostKey(item.team_id, item.channel_id, standups.REPORT_KIND, item.local_date)
+            post = ledger.claim_post(session, key=key, scheduled_for=item.scheduled_for, now=now)
+            if post is not None:
+                queue_report(
+                    session,
+                    team_id=item.team_id,
+                    channel_id=item.channel_id,
+                    local_date=item.local_date,
+                    post_id=post.id,
+                    now=now,
+                )
 
 
 # -- reminders -------------------------------------------------------------------
 
 
-def send_reminder(runtime: Runtime, post: ScheduledPost) -> str | None:
-    """Ledger sender for `standup-reminder` (channel_id is the person): a DM listing their
-    standups of that local date still unanswered; nothing when all are answered or away."""
-    with runtime.db.session() as session:
-        pending = standups.reminder_standups(
-            session, team_id=post.team_id, user_id=post.channel_id, local_date=post.local_date
-        )
+def queue_reminder(
+    session: Session, *, team_id: str, user_id: str, local_date: date, post_id: int, now: datetime
+) -> None:
+    """Queue the reminder DM listing the person's standups of that local date still
+    unanswered; nothing when all are answered or they are away."""
+    pending = standups.reminder_standups(
+        session, team_id=team_id, user_id=user_id, local_date=local_date
+    )
     if not pending:
-        return None
-    posted = runtime.client.chat_postMessage(
-        channel=post.channel_id,
-        **render(
+        ledger.mark_sent(session, post_id=post_id, message_ts=None, now=now)
+        return
+    queue_scheduled_message(
+        session,
+        team_id=team_id,
+        channel_id=user_id,
+        message=render(
             "messages/standup_prompt",
             reminder=True,
             standups=pending,
-            local_date=post.local_date,
+            local_date=local_date,
             action_id=ActionId.STANDUP_OPEN,
         ),
+        now=now,
+        ledger_post_id=post_id,
+        notify_user_id=None,
+        description="standup reminder",
     )
-    return str(posted["ts"])
 
 
 def refresh_timezones(runtime: Runtime, now: datetime) -> None:
@@ -318,8 +408,15 @@ def send_due_reminders(runtime: Runtime, now: datetime) -> None:
     with runtime.db.session() as session:
         due = standups.due_reminders(session, now=now, grace=grace)
     for item in due:
-        runtime.scheduler.deliver(
-            PostKey(item.team_id, item.user_id, standups.REMINDER_KIND, item.local_date),
-            scheduled_for=item.scheduled_for,
-            now=now,
-        )
+        with runtime.db.session() as session:
+            key = PostKey(item.team_id, item.user_id, standups.REMINDER_KIND, item.local_date)
+            post = ledger.claim_post(session, key=key, scheduled_for=item.scheduled_for, now=now)
+            if post is not None:
+                queue_reminder(
+                    session,
+                    team_id=item.team_id,
+                    user_id=item.user_id,
+                    local_date=item.local_date,
+                    post_id=post.id,
+                    now=now,
+                )

@@ -7,21 +7,19 @@ Used by the listeners and by the SLA job; the services stay Slack-free.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.blocks import render
 from bot.ids import ActionId, CallbackId
+from bot.messaging import home
 from bot.models import Escalation, EscalationEvent, EscalationStatus, EventKind
-from bot.services import escalations
+from bot.services import escalations, outbox
 
 if TYPE_CHECKING:
-    from slack_sdk import WebClient
+    from sqlalchemy.orm import Session
 
-    from bot.db import Database
-
-log = logging.getLogger(__name__)
+    from bot.services.outbox import Outcome
 
 SEVERITY_ICONS = {
     "sev1": ":red_circle:",
@@ -216,87 +214,174 @@ def render_show(
     )
 
 
-# -- delivery ------------------------------------------------------------------------------
+# -- what to send --------------------------------------------------------------------------
+
+MESSAGE_RECORDER = "escalation-message"
 
 
-def _fresh(db: Database, escalation_id: int) -> Escalation:
-    with db.session() as session:
-        escalation = session.get(Escalation, escalation_id)
-        assert escalation is not None
-        return escalation
+def conversation_key(escalation: Escalation) -> str:
+    """The escalation's message, thread lines and updates keep their order under this key."""
+    return f"escalation:{escalation.team_id}:{escalation.number}"
 
 
-def publish(client: WebClient, db: Database, escalation_id: int, *, now: datetime) -> Escalation:
-    """Post the escalation's channel message, or bring it up to date in place.
-    Returns the escalation as it now stands (with its message ts)."""
-    escalation = _fresh(db, escalation_id)
-    if not escalation.channel_id:
-        return escalation
-    if not escalation.message_ts:
-        posted = client.chat_postMessage(
-            channel=escalation.channel_id, **render_escalation(escalation, now=now)
+def dm_key(team_id: str, user_id: str) -> str:
+    """Pages and DMs to one person keep their order under this key."""
+    return f"im:{team_id}:{user_id}"
+
+
+def _message_target(escalation: Escalation) -> dict[str, Any]:
+    """How later calls refer to the channel message: its ts, or the delivery that posts it."""
+    if escalation.message_ts:
+        return {"ts": escalation.message_ts}
+    return {"$ts_from": escalation.message_delivery_id}
+
+
+def _post_or_update(session: Session, escalation: Escalation, *, now: datetime) -> None:
+    """Queue the escalation's channel message, or its update in place."""
+    message = render_escalation(escalation, now=now)
+    common = {
+        "team_id": escalation.team_id,
+        "key": conversation_key(escalation),
+        "channel_id": escalation.channel_id,
+        "now": now,
+    }
+    if escalation.message_ts or escalation.message_delivery_id:
+        outbox.enqueue(
+            session,
+            method="chat.update",
+            payload={"channel": escalation.channel_id, **_message_target(escalation), **message},
+            description=f"update of {escalation.ref}",
+            **common,
         )
-        with db.session() as session:
-            kept = escalations.record_message(
-                session,
-                team_id=escalation.team_id,
-                escalation_id=escalation.id,
-                message_ts=posted["ts"],
-            )
-        if kept:
-            escalation.message_ts = posted["ts"]
-            return escalation
-        # A change delivered at the same moment posted it first: keep that one, current.
-        client.chat_delete(channel=escalation.channel_id, ts=posted["ts"])
-        escalation = _fresh(db, escalation_id)
-    assert escalation.message_ts is not None
-    client.chat_update(
-        channel=escalation.channel_id,
-        ts=escalation.message_ts,
-        **render_escalation(escalation, now=now),
+        return
+    posted = outbox.enqueue(
+        session,
+        method="chat.postMessage",
+        payload={"channel": escalation.channel_id, **message},
+        recorder=MESSAGE_RECORDER,
+        recorder_arg={"team_id": escalation.team_id, "escalation_id": escalation.id},
+        description=f"{escalation.ref} in the escalation channel",
+        **common,
     )
-    return escalation
+    escalation.message_delivery_id = posted.id
+    session.flush()
 
 
-def deliver(client: WebClient, db: Database, change: escalations.Change, *, now: datetime) -> None:
-    """Tell Slack about one change: update the channel message, add the thread line,
-    page the on-call person, DM the reporter and the owner, and refresh the Home tabs
-    of the people concerned."""
-    escalation = publish(client, db, change.escalation.id, now=now)
+def record_message(session: Session, arg: dict[str, Any], outcome: Outcome) -> None:
+    """Delivery recorder: the channel message has its ts now."""
+    if outcome.ok and outcome.ts:
+        escalations.record_message(
+            session,
+            team_id=arg["team_id"],
+            escalation_id=int(arg["escalation_id"]),
+            message_ts=outcome.ts,
+        )
+
+
+def dm(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    message: dict[str, Any],
+    now: datetime,
+    description: str,
+) -> None:
+    """Queue a DM (or a page) to one person."""
+    outbox.enqueue(
+        session,
+        team_id=team_id,
+        key=dm_key(team_id, user_id),
+        method="chat.postMessage",
+        channel_id=user_id,
+        payload={"channel": user_id, **message},
+        now=now,
+        description=description,
+    )
+
+
+def tell(session: Session, change: escalations.Change, *, now: datetime) -> None:
+    """Queue what Slack must show of one change, in its transaction: the channel message
+    brought up to date, the thread line, the page to the on-call person, DMs to the reporter
+    and the owner, and the Home tabs of the people concerned."""
+    escalation = change.escalation
+    if escalation.channel_id:
+        _post_or_update(session, escalation, now=now)
     context = escalation_context(escalation, now=now)
     line = render("messages/escalation_event", e=context, event=event_context(change.event))
     reminder = change.event.kind == EventKind.REMINDED
-    if escalation.message_ts:
-        client.chat_postMessage(
-            channel=escalation.channel_id,
-            thread_ts=escalation.message_ts,
-            reply_broadcast=reminder,
-            **line,
+    what = f"{change.event.kind} line of {escalation.ref}"
+    if escalation.channel_id:
+        thread = (
+            {"thread_ts": escalation.message_ts}
+            if escalation.message_ts
+            else {"$thread_ts_from": escalation.message_delivery_id}
+        )
+        outbox.enqueue(
+            session,
+            team_id=escalation.team_id,
+            key=conversation_key(escalation),
+            method="chat.postMessage",
+            channel_id=escalation.channel_id,
+            payload={
+                "channel": escalation.channel_id,
+                "reply_broadcast": reminder,
+                **thread,
+                **line,
+            },
+            now=now,
+            description=what,
         )
     elif reminder:  # no channel to remind: chase the owner (or the reporter) directly
-        client.chat_postMessage(channel=escalation.assignee_id or escalation.reporter_id, **line)
+        dm(
+            session,
+            team_id=escalation.team_id,
+            user_id=escalation.assignee_id or escalation.reporter_id,
+            message=line,
+            now=now,
+            description=what,
+        )
     if change.paged_user_id:
-        client.chat_postMessage(
-            channel=change.paged_user_id,
-            **render("messages/escalation_page", e=context, actions=ActionId),
+        dm(
+            session,
+            team_id=escalation.team_id,
+            user_id=change.paged_user_id,
+            message=render("messages/escalation_page", e=context, actions=ActionId),
+            now=now,
+            description=f"page for {escalation.ref}",
         )
     if not reminder:
-        dm = render("messages/escalation_update", e=context, event=event_context(change.event))
+        update = render("messages/escalation_update", e=context, event=event_context(change.event))
         for user_id in change.people_to_tell:
-            client.chat_postMessage(channel=user_id, **dm)
-    # Imported here because the App Home renders escalations with this module's presenters.
-    from bot.app_home import refresh_homes
+            dm(
+                session,
+                team_id=escalation.team_id,
+                user_id=user_id,
+                message=update,
+                now=now,
+                description=f"{change.event.kind} notice of {escalation.ref}",
+            )
+    home.refresh(session, team_id=escalation.team_id, user_ids=change.people_concerned, now=now)
 
-    refresh_homes(client, db, team_id=escalation.team_id, user_ids=change.people_concerned, now=now)
+
+def announce_opened(session: Session, escalation: Escalation, *, now: datetime) -> None:
+    """Queue the post of a newly opened escalation and the page to its level-1 person."""
+    opened = escalations.timeline(session, escalation=escalation)[0]
+    tell(session, escalations.Change(escalation, opened), now=now)
 
 
-def announce_opened(
-    client: WebClient, db: Database, escalation: Escalation, *, now: datetime
+def tell_reporter_opened(
+    session: Session, escalation: Escalation, *, channel: str, now: datetime
 ) -> None:
-    """Post a newly opened escalation and page its level-1 person (after the commit)."""
-    with db.session() as session:
-        opened = escalations.timeline(session, escalation=escalation)[0]
-    deliver(client, db, escalations.Change(escalation, opened), now=now)
+    """Queue the "ESC-n is open" confirmation in `channel` (the reporter's DM)."""
+    dm(
+        session,
+        team_id=escalation.team_id,
+        user_id=channel,
+        message=render("messages/escalation_opened", e=escalation_context(escalation, now=now)),
+        now=now,
+        description=f"{escalation.ref} confirmation",
+    )
 
 
 def open_modal_view(
@@ -332,14 +417,10 @@ def summary_and_details(text: str) -> dict[str, str]:
     return {"summary": summary, "details": details}
 
 
-def advance_sla_timers(client: WebClient, db: Database, *, now: datetime) -> int:
+def advance_sla_timers(session: Session, *, now: datetime) -> int:
     """The `escalation-sla` job: claim every overdue step in the database (one instance
-    wins each), then page, post and DM. Returns how many steps this instance took."""
-    with db.session() as session:
-        changes = escalations.advance_overdue(session, now=now)
+    wins each) and queue its page, thread line and DMs. Returns how many steps it took."""
+    changes = escalations.advance_overdue(session, now=now)
     for change in changes:
-        try:
-            deliver(client, db, change, now=now)
-        except Exception:  # one failed delivery must not hold back the other escalations
-            log.exception("could not deliver %s of %s", change.event.kind, change.escalation.ref)
+        tell(session, change, now=now)
     return len(changes)
