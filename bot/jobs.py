@@ -10,7 +10,7 @@ from bot.messaging import escalations as escalation_messages
 from bot.messaging import home as home_messages
 from bot.messaging import huddle as huddle_messages
 from bot.messaging import standups as standup_messages
-from bot.services import huddle, kpis, ledger
+from bot.services import huddle, kpis, ledger, outbox
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -28,6 +28,10 @@ def register_jobs(runtime: Runtime) -> None:
         with db.session() as session:
             home_messages.publish_stale(session, now=now)
 
+    def forget_old_deliveries(now: datetime) -> None:
+        with db.session() as session:
+            outbox.forget_old(session, now=now)
+
     def purge_removed_kpis(now: datetime) -> None:
         # KPIs removed more than 30 days ago are deleted for good, with their values.
         with db.session() as session:
@@ -43,6 +47,7 @@ def register_jobs(runtime: Runtime) -> None:
     runtime.scheduler.add_job("huddle", lambda now: post_due_huddles(runtime, now))
     runtime.scheduler.add_job("app-home", homes)
     runtime.scheduler.add_job("purge-removed-kpis", purge_removed_kpis)
+    runtime.scheduler.add_job("forget-old-deliveries", forget_old_deliveries)
 
 
 def post_due_huddles(runtime: Runtime, now: datetime) -> None:

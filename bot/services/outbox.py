@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot.errors import ConflictError, NotFoundError
@@ -27,6 +27,8 @@ FIRST_BACKOFF = timedelta(seconds=1)
 # A send takes at most the Web API timeout; a claim older than this belongs to a dead worker.
 LEASE = timedelta(seconds=90)
 FAILED_SHOWN = 20
+KEEP_SENT = timedelta(days=7)
+KEEP_FAILED = timedelta(days=30)
 UNFINISHED = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
 # What an admin reads for each permanent error Slack gives, and what to do about it.
@@ -472,3 +474,18 @@ def unfinished_due(session: Session, *, now: datetime) -> int:
         )
         or 0
     )
+
+
+def forget_old(session: Session, *, now: datetime) -> int:
+    """Delete deliveries sent more than a week ago and failures older than 30 days (their
+    messages' ts live on in the rows that needed them). Returns how many went."""
+    result = session.execute(
+        delete(Delivery).where(
+            ((Delivery.status == DeliveryStatus.SENT) & (Delivery.sent_at < now - KEEP_SENT))
+            | (
+                (Delivery.status == DeliveryStatus.FAILED)
+                & (Delivery.next_attempt_at < now - KEEP_FAILED)
+            )
+        )
+    )
+    return result.rowcount or 0

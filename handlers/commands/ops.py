@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rapidfuzz import fuzz, process
+
 from bot.blocks import render
 from bot.errors import UsageError
 from bot.ids import Command
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 USAGE = "/ops help"
+SUBCOMMANDS = ("help", "status")
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -30,7 +33,9 @@ def register(app: App, runtime: Runtime) -> None:
             ack(**render("messages/ops_help"))
             return
         if text != "status":
-            raise UsageError(f"`/ops {text}` is not an Opsbot command.", USAGE)
+            close = process.extractOne(text, SUBCOMMANDS, scorer=fuzz.ratio, score_cutoff=70)
+            hint = f" Did you mean `/ops {close[0]}`?" if close else ""
+            raise UsageError(f"`/ops {text}` is not an Opsbot command.{hint}", USAGE)
         team_id, user_id = str(command["team_id"]), str(command["user_id"])
         ack(**status_reply(runtime, client, team_id=team_id, user_id=user_id))
 

@@ -37,3 +37,8 @@ def test_unsigned_and_stale_requests_are_refused(slack: SlackDriver, fake_slack:
     assert forged.status == 401
     assert stale.status == 401
     assert len(fake_slack.calls) == calls_before
+
+
+def test_a_typo_of_status_is_named(slack: SlackDriver) -> None:
+    shown = slack.command("/ops", "stauts", user=MARIA).text()
+    assert "`/ops stauts` is not an Opsbot command. Did you mean `/ops status`?" in shown

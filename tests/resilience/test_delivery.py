@@ -281,3 +281,19 @@ def test_admins_see_failed_deliveries_on_their_home_tab(
     assert "Messages Opsbot could not deliver" in homes[ADMIN]
     assert "post 0 → <#C0OPS>: The channel is archived." in homes[ADMIN]
     assert "could not deliver" not in homes[MARIA]
+
+
+def test_sent_deliveries_are_forgotten_after_a_week_and_failures_after_a_month(
+    runtime: Runtime, fake_slack: FakeSlack, clock: ManualClock
+) -> None:
+    fake_slack.fail("chat.postMessage", error="channel_not_found")
+    queue_posts(runtime, "k", OPS_CHANNEL, 2)
+    settle(runtime)
+    # The failed post, the next one, and the notice to the admin.
+    assert statuses(runtime) == [DeliveryStatus.FAILED, DeliveryStatus.SENT, DeliveryStatus.SENT]
+    clock.advance(timedelta(days=8))
+    runtime.scheduler.tick()
+    assert statuses(runtime) == [DeliveryStatus.FAILED]
+    clock.advance(timedelta(days=23))
+    runtime.scheduler.tick()
+    assert statuses(runtime) == []
