@@ -12,7 +12,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database
 from bot.delivery import DeliveryWorker, make_delivery_client
-from bot.messaging import deliveries, escalations, home, home_tab, huddle, kpis, standups
+from bot.messaging import deliveries, escalations, home, home_tab, kpis, scheduled, standups
 from bot.runtime import Runtime, make_client
 from bot.scheduler import Scheduler
 
@@ -79,8 +79,14 @@ def build_delivery(settings: Settings, *, db: Database, clock: Clock) -> Deliver
         kpis.CHART_MAKER,
         lambda kpi_id, period, end: kpis.chart_upload(db, kpi_id=kpi_id, period=period, end=end),
     )
+    worker.add_maker(
+        escalations.ESCALATION_MAKER,
+        lambda escalation_id, part, event_id=None: escalations.escalation_part(
+            db, escalation_id=escalation_id, part=part, event_id=event_id, now=clock.now()
+        ),
+    )
     worker.add_recorder(escalations.MESSAGE_RECORDER, escalations.record_message)
-    worker.add_recorder(huddle.LEDGER_RECORDER, huddle.record_ledger_post)
+    worker.add_recorder(scheduled.LEDGER_RECORDER, scheduled.record_ledger_post)
     worker.add_recorder(standups.ANSWER_RECORDER, standups.record_answer)
     worker.add_recorder(standups.THREAD_RECORDER, standups.record_thread)
     worker.failure_hooks.append(deliveries.tell_admin_once)

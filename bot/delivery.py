@@ -63,6 +63,7 @@ BURST = 3
 PER_CHANNEL_INTERVAL = 1.0
 RECONCILE_EVERY_SECONDS = 5.0
 MIN_RATE_LIMIT_WAIT = 1.0
+ROUND_GAP_SECONDS = 0.05
 HISTORY_LIMIT = 200
 
 
@@ -135,17 +136,28 @@ class ChannelPacer:
         self._lock = threading.Lock()
 
     def take(self, channel: str) -> bool:
+        """Spend one of the channel's tokens; False if it has none left now."""
         if self.interval <= 0:
             return True
         now = time.monotonic()
         with self._lock:
-            tokens, at = self._buckets.get(channel, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - at) / self.interval)
-            if tokens < 1:
-                self._buckets[channel] = (tokens, now)
-                return False
-            self._buckets[channel] = (tokens - 1, now)
-            return True
+            tokens = self._tokens(channel, now)
+            self._buckets[channel] = (tokens - 1 if tokens >= 1 else tokens, now)
+            return tokens >= 1
+
+    def exhausted(self) -> list[str]:
+        """The channels that cannot take a message now (left out of the next claim, so that
+        a backlog in one channel does not hold back the others)."""
+        now = time.monotonic()
+        with self._lock:
+            full = [c for c in self._buckets if self._tokens(c, now) >= self.burst]
+            for channel in full:  # forget channels that have recovered completely
+                del self._buckets[channel]
+            return [c for c in self._buckets if self._tokens(c, now) < 1]
+
+    def _tokens(self, channel: str, now: float) -> float:
+        tokens, at = self._buckets.get(channel, (float(self.burst), now))
+        return min(float(self.burst), tokens + (now - at) / self.interval)
 
 
 def classify(exc: Exception) -> Exception:
@@ -265,6 +277,8 @@ class DeliveryWorker:
             if waiting:
                 self._wake.wait(self.poll_seconds)
                 self._wake.clear()
+                # Commits come in bursts under load: one claim round serves many of them.
+                self._stop.wait(ROUND_GAP_SECONDS)
 
     def drain(self, timeout: float = 60.0) -> bool:
         """Deliver everything due now, in this thread's control, and return when nothing
@@ -339,7 +353,12 @@ class DeliveryWorker:
             with self.db.session() as session:
                 now = self.clock.now()
                 rows = outbox.heads(
-                    session, now=now, limit=max(slots * 4, 20), lock=not self.db.is_sqlite
+                    session,
+                    now=now,
+                    limit=max(slots * 4, 20),
+                    lock=not self.db.is_sqlite,
+                    skip_channels=self.pacer.exhausted(),
+                    skip_methods=[m for m in self._held_until if self._held(m)],
                 )
                 taken: list[Claimed] = []
                 for row in rows:

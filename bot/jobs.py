@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 from bot.messaging import escalations as escalation_messages
 from bot.messaging import home as home_messages
 from bot.messaging import huddle as huddle_messages
+from bot.messaging import scheduled
 from bot.messaging import standups as standup_messages
-from bot.services import huddle, kpis, ledger, outbox
+from bot.services import huddle, kpis, outbox
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -56,13 +57,12 @@ def post_due_huddles(runtime: Runtime, now: datetime) -> None:
     with runtime.db.session() as session:
         due = huddle.due_huddles(session, now=now, grace=grace)
     for item in due:
-        with runtime.db.session() as session:
-            post = ledger.claim_post(
-                session, key=item.key, scheduled_for=item.scheduled_for, now=now
-            )
-            if post is None:
-                continue
-            huddle_messages.post(
+        scheduled.claim_and_queue(
+            runtime.db,
+            key=item.key,
+            scheduled_for=item.scheduled_for,
+            now=now,
+            queue=lambda session, post: huddle_messages.post(
                 session,
                 team_id=post.team_id,
                 channel_id=post.channel_id,
@@ -70,4 +70,5 @@ def post_due_huddles(runtime: Runtime, now: datetime) -> None:
                 default_tz=runtime.settings.opsbot_timezone,
                 local_date=post.local_date,
                 ledger_post_id=post.id,
-            )
+            ),
+        )

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.blocks import render
+from bot.errors import NotFoundError
 from bot.ids import ActionId, CallbackId
 from bot.messaging import home
 from bot.models import Escalation, EscalationEvent, EscalationStatus, EventKind
@@ -19,6 +20,7 @@ from bot.services import escalations, outbox
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from bot.db import Database
     from bot.services.outbox import Outcome
 
 SEVERITY_ICONS = {
@@ -217,6 +219,7 @@ def render_show(
 # -- what to send --------------------------------------------------------------------------
 
 MESSAGE_RECORDER = "escalation-message"
+ESCALATION_MAKER = "escalation"
 
 
 def conversation_key(escalation: Escalation) -> str:
@@ -236,15 +239,43 @@ def _message_target(escalation: Escalation) -> dict[str, Any]:
     return {"$ts_from": escalation.message_delivery_id}
 
 
+def _made(escalation: Escalation, part: str, event: EscalationEvent | None = None) -> dict:
+    """A message about the escalation, rendered by the delivery worker when it is sent: it
+    shows the escalation as it stands then (owner, SLA, age), and the change's own event."""
+    args: dict[str, Any] = {"escalation_id": escalation.id, "part": part}
+    if event is not None:
+        args["event_id"] = event.id
+    return {"$make": {"name": ESCALATION_MAKER, "args": args}}
+
+
+def escalation_part(
+    db: Database, *, escalation_id: int, part: str, now: datetime, event_id: int | None = None
+) -> dict[str, Any]:
+    """Delivery maker: the text and blocks of one message about an escalation."""
+    with db.session() as session:
+        escalation = session.get(Escalation, escalation_id)
+        event = session.get(EscalationEvent, event_id) if event_id is not None else None
+        if escalation is None or (event_id is not None and event is None):
+            raise NotFoundError("That escalation no longer exists.")
+        if part == "message":
+            return render_escalation(escalation, now=now)
+        context = escalation_context(escalation, now=now)
+        if part == "page":
+            return render("messages/escalation_page", e=context, actions=ActionId)
+        assert event is not None
+        template = "messages/escalation_event" if part == "line" else "messages/escalation_update"
+        return render(template, e=context, event=event_context(event))
+
+
 def _post_or_update(session: Session, escalation: Escalation, *, now: datetime) -> None:
     """Queue the escalation's channel message, or its update in place."""
-    message = render_escalation(escalation, now=now)
     common = {
         "team_id": escalation.team_id,
         "key": conversation_key(escalation),
         "channel_id": escalation.channel_id,
         "now": now,
     }
+    message = _made(escalation, "message")
     if escalation.message_ts or escalation.message_delivery_id:
         outbox.enqueue(
             session,
@@ -263,8 +294,8 @@ def _post_or_update(session: Session, escalation: Escalation, *, now: datetime) 
         description=f"{escalation.ref} in the escalation channel",
         **common,
     )
-    escalation.message_delivery_id = posted.id
     session.flush()
+    escalation.message_delivery_id = posted.id
 
 
 def record_message(session: Session, arg: dict[str, Any], outcome: Outcome) -> None:
@@ -305,10 +336,10 @@ def tell(session: Session, change: escalations.Change, *, now: datetime) -> None
     brought up to date, the thread line, the page to the on-call person, DMs to the reporter
     and the owner, and the Home tabs of the people concerned."""
     escalation = change.escalation
+    session.flush()  # the change's event has its id
     if escalation.channel_id:
         _post_or_update(session, escalation, now=now)
-    context = escalation_context(escalation, now=now)
-    line = render("messages/escalation_event", e=context, event=event_context(change.event))
+    line = _made(escalation, "line", change.event)
     reminder = change.event.kind == EventKind.REMINDED
     what = f"{change.event.kind} line of {escalation.ref}"
     if escalation.channel_id:
@@ -346,18 +377,17 @@ def tell(session: Session, change: escalations.Change, *, now: datetime) -> None
             session,
             team_id=escalation.team_id,
             user_id=change.paged_user_id,
-            message=render("messages/escalation_page", e=context, actions=ActionId),
+            message=_made(escalation, "page"),
             now=now,
             description=f"page for {escalation.ref}",
         )
     if not reminder:
-        update = render("messages/escalation_update", e=context, event=event_context(change.event))
         for user_id in change.people_to_tell:
             dm(
                 session,
                 team_id=escalation.team_id,
                 user_id=user_id,
-                message=update,
+                message=_made(escalation, "update", change.event),
                 now=now,
                 description=f"{change.event.kind} notice of {escalation.ref}",
             )

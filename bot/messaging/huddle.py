@@ -4,20 +4,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.blocks import render
-from bot.models import UnknownOutcome
-from bot.services import huddle, ledger, outbox
+from bot.messaging import scheduled
+from bot.services import huddle
 from bot.services.huddle_sources import huddle_sources
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from bot.models import Delivery
-    from bot.services.outbox import Outcome
-
-LEDGER_RECORDER = "ledger-post"
 
 
 def post(
@@ -46,7 +43,7 @@ def post(
     if notify_user_id is None:
         config = huddle.get_config(session, team_id=team_id, channel_id=channel_id)
         notify_user_id = config.updated_by if config is not None else None
-    return queue_scheduled_message(
+    return scheduled.queue_message(
         session,
         team_id=team_id,
         channel_id=channel_id,
@@ -56,45 +53,3 @@ def post(
         notify_user_id=notify_user_id,
         description="huddle",
     )
-
-
-def queue_scheduled_message(
-    session: Session,
-    *,
-    team_id: str,
-    channel_id: str,
-    message: dict[str, Any],
-    now: datetime,
-    ledger_post_id: int | None,
-    notify_user_id: str | None,
-    description: str,
-) -> Delivery:
-    """Queue a post that goes out once a day (huddle, standup report, reminder): its outcome
-    is recorded in the ledger, and it is never sent twice."""
-    return outbox.enqueue(
-        session,
-        team_id=team_id,
-        key=f"channel:{team_id}:{channel_id}",
-        method="chat.postMessage",
-        channel_id=channel_id,
-        payload={"channel": channel_id, **message},
-        now=now,
-        recorder=LEDGER_RECORDER if ledger_post_id is not None else None,
-        recorder_arg={"post_id": ledger_post_id} if ledger_post_id is not None else None,
-        notify_user_id=notify_user_id,
-        on_unknown=UnknownOutcome.FAIL,
-        description=description,
-    )
-
-
-def record_ledger_post(session: Session, arg: dict[str, Any], outcome: Outcome) -> None:
-    """Delivery recorder: the scheduled post went out (or failed for good)."""
-    if outcome.ok:
-        ledger.mark_sent(
-            session, post_id=int(arg["post_id"]), message_ts=outcome.ts, now=outcome.at
-        )
-    else:
-        error = outcome.error or "failed"
-        ledger.mark_failed(
-            session, post_id=int(arg["post_id"]), error=f"{outbox.reason_for(error)} ({error})"
-        )

@@ -16,9 +16,9 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks import render
 from bot.errors import NotFoundError, OpsbotError
 from bot.ids import ActionId, CallbackId
-from bot.messaging.huddle import queue_scheduled_message
+from bot.messaging import scheduled
 from bot.messaging.profiles import profile
-from bot.models import Standup
+from bot.models import ScheduledPost, Standup
 from bot.services import ledger, outbox, standups
 from bot.services.ledger import PostKey
 
@@ -179,6 +179,7 @@ def _thread_reference(
                 recorder_arg={"thread_id": thread.id},
                 description="standup thread",
             )
+            session.flush()
             thread.message_delivery_id = parent.id
             session.flush()
         else:
@@ -243,8 +244,8 @@ def publish_answer(session: Session, *, team_id: str, answer_id: int, now: datet
         description="standup answer",
         **common,
     )
-    answer.message_delivery_id = posted.id
     session.flush()
+    answer.message_delivery_id = posted.id
 
 
 def record_answer(session: Session, arg: dict[str, Any], outcome: Outcome) -> None:
@@ -294,27 +295,21 @@ def report_message(report: standups.DayReport) -> dict[str, Any]:
     )
 
 
-def queue_report(
-    session: Session,
-    *,
-    team_id: str,
-    channel_id: str,
-    local_date: date,
-    post_id: int,
-    now: datetime,
-) -> None:
-    """Queue the day's report in the standup channel (claimed in the ledger as `post_id`)."""
-    standup = standups.find_standup(session, team_id=team_id, channel_id=channel_id)
+def queue_report(session: Session, post: ScheduledPost, *, now: datetime) -> None:
+    """Queue the day's report in the standup channel (claimed in the ledger as `post`)."""
+    standup = standups.find_standup(session, team_id=post.team_id, channel_id=post.channel_id)
     if standup is None:
-        raise NotFoundError(f"no standup runs in {channel_id} any more")
-    report = standups.day_report(session, team_id=team_id, standup=standup, local_date=local_date)
-    queue_scheduled_message(
+        raise NotFoundError(f"no standup runs in {post.channel_id} any more")
+    report = standups.day_report(
+        session, team_id=post.team_id, standup=standup, local_date=post.local_date
+    )
+    scheduled.queue_message(
         session,
-        team_id=team_id,
-        channel_id=channel_id,
+        team_id=post.team_id,
+        channel_id=post.channel_id,
         message=report_message(report),
         now=now,
-        ledger_post_id=post_id,
+        ledger_post_id=post.id,
         notify_user_id=standup.created_by,
         description="standup report",
     )
@@ -342,47 +337,40 @@ def post_due_reports(runtime: Runtime, now: datetime) -> None:
                     grace,
                 )
     for item in due:
-        with runtime.db.session() as session:
-            key = PostKey(item.team_id, item.channel_id, standups.REPORT_KIND, item.local_date)
-            post = ledger.claim_post(session, key=key, scheduled_for=item.scheduled_for, now=now)
-            if post is not None:
-                queue_report(
-                    session,
-                    team_id=item.team_id,
-                    channel_id=item.channel_id,
-                    local_date=item.local_date,
-                    post_id=post.id,
-                    now=now,
-                )
+        scheduled.claim_and_queue(
+            runtime.db,
+            key=PostKey(item.team_id, item.channel_id, standups.REPORT_KIND, item.local_date),
+            scheduled_for=item.scheduled_for,
+            now=now,
+            queue=lambda session, post: queue_report(session, post, now=now),
+        )
 
 
 # -- reminders -------------------------------------------------------------------
 
 
-def queue_reminder(
-    session: Session, *, team_id: str, user_id: str, local_date: date, post_id: int, now: datetime
-) -> None:
-    """Queue the reminder DM listing the person's standups of that local date still
-    unanswered; nothing when all are answered or they are away."""
+def queue_reminder(session: Session, post: ScheduledPost, *, now: datetime) -> None:
+    """Queue the reminder DM (the ledger row's channel is the person) listing their
+    standups of that local date still unanswered; nothing when all are answered or away."""
     pending = standups.reminder_standups(
-        session, team_id=team_id, user_id=user_id, local_date=local_date
+        session, team_id=post.team_id, user_id=post.channel_id, local_date=post.local_date
     )
     if not pending:
-        ledger.mark_sent(session, post_id=post_id, message_ts=None, now=now)
+        ledger.mark_sent(session, post_id=post.id, message_ts=None, now=now)
         return
-    queue_scheduled_message(
+    scheduled.queue_message(
         session,
-        team_id=team_id,
-        channel_id=user_id,
+        team_id=post.team_id,
+        channel_id=post.channel_id,
         message=render(
             "messages/standup_prompt",
             reminder=True,
             standups=pending,
-            local_date=local_date,
+            local_date=post.local_date,
             action_id=ActionId.STANDUP_OPEN,
         ),
         now=now,
-        ledger_post_id=post_id,
+        ledger_post_id=post.id,
         notify_user_id=None,
         description="standup reminder",
     )
@@ -408,15 +396,10 @@ def send_due_reminders(runtime: Runtime, now: datetime) -> None:
     with runtime.db.session() as session:
         due = standups.due_reminders(session, now=now, grace=grace)
     for item in due:
-        with runtime.db.session() as session:
-            key = PostKey(item.team_id, item.user_id, standups.REMINDER_KIND, item.local_date)
-            post = ledger.claim_post(session, key=key, scheduled_for=item.scheduled_for, now=now)
-            if post is not None:
-                queue_reminder(
-                    session,
-                    team_id=item.team_id,
-                    user_id=item.user_id,
-                    local_date=item.local_date,
-                    post_id=post.id,
-                    now=now,
-                )
+        scheduled.claim_and_queue(
+            runtime.db,
+            key=PostKey(item.team_id, item.user_id, standups.REMINDER_KIND, item.local_date),
+            scheduled_for=item.scheduled_for,
+            now=now,
+            queue=lambda session, post: queue_reminder(session, post, now=now),
+        )

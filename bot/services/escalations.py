@@ -211,9 +211,13 @@ def shorten(text: str, limit: int) -> str:
 
 
 def _next_number(session: Session, *, team_id: str) -> int:
-    """Take the workspace's next number with one atomic upsert-and-return. The row stays
-    locked until the caller's transaction ends, so concurrent openers (threads or
-    instances) queue up and get consecutive numbers; a rollback returns the number."""
+    """Take the workspace's next number with one atomic upsert-and-return.
+
+    On PostgreSQL the number is taken in its own short transaction, committed at once, so
+    that concurrent openers (threads or instances) wait for each other for a millisecond, not
+    for each other's whole request; a number whose escalation then fails to be stored (the
+    database goes away mid-request) is skipped. SQLite serialises writers anyway: there the
+    number is taken in the caller's transaction, and a rollback returns it."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
@@ -225,7 +229,10 @@ def _next_number(session: Session, *, team_id: str) -> int:
         )
         .returning(EscalationCounter.last_number)
     )
-    return int(session.execute(statement).scalar_one())
+    if dialect != "postgresql":
+        return int(session.execute(statement).scalar_one())
+    with Session(session.get_bind()) as numbering, numbering.begin():
+        return int(numbering.execute(statement).scalar_one())
 
 
 def _add_event(

@@ -11,6 +11,7 @@ several workers and instances never take the same row.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -144,7 +145,7 @@ def enqueue(
     description: str = "",
 ) -> Delivery:
     """Add one Web API call to the outbox, in the caller's transaction. It is sent after
-    every earlier row of the same `key`. Returns the row (flushed, so it has its id)."""
+    every earlier row of the same `key`. Returns the row (flush the session for its id)."""
     row = Delivery(
         team_id=team_id,
         key=key,
@@ -163,7 +164,6 @@ def enqueue(
         description=description[:200],
     )
     session.add(row)
-    session.flush()
     session.info["outbox_written"] = True
     return row
 
@@ -186,9 +186,18 @@ def has_pending(session: Session, *, key: str, method: str) -> bool:
     )
 
 
-def heads(session: Session, *, now: datetime, limit: int, lock: bool) -> list[Delivery]:
-    """Due rows that are the oldest unfinished row of their key, oldest first. With `lock`
-    (PostgreSQL) they are locked, skipping rows another worker is claiming right now."""
+def heads(
+    session: Session,
+    *,
+    now: datetime,
+    limit: int,
+    lock: bool,
+    skip_channels: Sequence[str] = (),
+    skip_methods: Sequence[str] = (),
+) -> list[Delivery]:
+    """Due rows that are the oldest unfinished row of their key, oldest first, leaving out
+    channels and methods that must wait. With `lock` (PostgreSQL) they are locked, skipping
+    rows another worker is claiming right now."""
     earlier = aliased(Delivery)
     blocked = exists().where(
         earlier.key == Delivery.key,
@@ -205,6 +214,12 @@ def heads(session: Session, *, now: datetime, limit: int, lock: bool) -> list[De
         .order_by(Delivery.id)
         .limit(limit)
     )
+    if skip_channels:
+        statement = statement.where(
+            Delivery.channel_id.is_(None) | Delivery.channel_id.not_in(skip_channels)
+        )
+    if skip_methods:
+        statement = statement.where(Delivery.method.not_in(skip_methods))
     if lock:
         statement = statement.with_for_update(skip_locked=True, of=Delivery)
     return list(session.scalars(statement))
@@ -250,8 +265,7 @@ def take_over(session: Session, *, row: Delivery, worker: str, now: datetime) ->
     )
     if result.rowcount != 1:
         return None
-    claimed = Claimed.of(row)
-    return Claimed(**{**claimed.__dict__, "claimed_at": row.claimed_at})
+    return Claimed.of(row)  # with the dead claim's time: the send may date from then
 
 
 def result_of(session: Session, *, delivery_id: int) -> Delivery | None:
