@@ -59,6 +59,9 @@ TRANSIENT_ERRORS = frozenset(
 LISTENER_METHODS = frozenset(
     {"views.open", "views.push", "views.update", "users.info", "chat.getPermalink", "auth.test"}
 )
+# Slack's "about one message a second per channel" is for posting; updates, uploads and Home
+# tabs have per-method limits only (a 429 from them holds the method back).
+PACED_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral"})
 BURST = 3
 PER_CHANNEL_INTERVAL = 1.0
 RECONCILE_EVERY_SECONDS = 5.0
@@ -357,6 +360,7 @@ class DeliveryWorker:
                     now=now,
                     limit=max(slots * 4, 20),
                     lock=not self.db.is_sqlite,
+                    paced_methods=PACED_METHODS,
                     skip_channels=self.pacer.exhausted(),
                     skip_methods=[m for m in self._held_until if self._held(m)],
                 )
@@ -366,7 +370,7 @@ class DeliveryWorker:
                         break
                     if self._held(row.method):
                         continue
-                    paced = row.channel_id and row.method != "views.publish"
+                    paced = row.channel_id and row.method in PACED_METHODS
                     if paced and not self.pacer.take(str(row.channel_id)):
                         continue
                     claimed = outbox.claim(session, row=row, worker=self.worker_id, now=now)

@@ -11,7 +11,7 @@ several workers and instances never take the same row.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -192,12 +192,13 @@ def heads(
     now: datetime,
     limit: int,
     lock: bool,
+    paced_methods: Collection[str] = (),
     skip_channels: Sequence[str] = (),
     skip_methods: Sequence[str] = (),
 ) -> list[Delivery]:
     """Due rows that are the oldest unfinished row of their key, oldest first, leaving out
-    channels and methods that must wait. With `lock` (PostgreSQL) they are locked, skipping
-    rows another worker is claiming right now."""
+    methods that must wait, and posts (`paced_methods`) to channels that must wait. With
+    `lock` (PostgreSQL) they are locked, skipping rows another worker is claiming now."""
     earlier = aliased(Delivery)
     blocked = exists().where(
         earlier.key == Delivery.key,
@@ -214,9 +215,11 @@ def heads(
         .order_by(Delivery.id)
         .limit(limit)
     )
-    if skip_channels:
+    if skip_channels and paced_methods:
         statement = statement.where(
-            Delivery.channel_id.is_(None) | Delivery.channel_id.not_in(skip_channels)
+            Delivery.channel_id.is_(None)
+            | Delivery.channel_id.not_in(skip_channels)
+            | Delivery.method.not_in(list(paced_methods))
         )
     if skip_methods:
         statement = statement.where(Delivery.method.not_in(skip_methods))
