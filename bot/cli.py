@@ -193,11 +193,12 @@ def cmd_deliveries(args: argparse.Namespace, settings: Settings) -> int:
         if args.retry is not None:
             try:
                 with db.session() as session:
-                    outbox.retry(session, team_id=None, delivery_id=args.retry, now=now)
+                    queued = outbox.retry(session, team_id=None, delivery_id=args.retry, now=now)
             except OpsbotError as exc:
                 print(exc.message, file=sys.stderr)
                 return 1
-            print(f"Delivery {args.retry} is queued again.")
+            others = f" with {queued - 1} more of the same conversation" if queued > 1 else ""
+            print(f"Delivery {args.retry} is queued again{others}.")
             if settings.slack_bot_token:
                 deliver_queued(settings, db)
             return 0

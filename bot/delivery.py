@@ -383,6 +383,12 @@ class DeliveryWorker:
 
     # -- sending ---------------------------------------------------------------------------
     def _deliver(self, item: Claimed) -> None:
+        with self.db.session() as session:
+            if outbox.superseded(session, delivery=item):
+                outbox.mark_sent(
+                    session, delivery_id=item.id, ts=None, channel=None, now=self.clock.now()
+                )
+                return
         try:
             ts, channel, permalink = self._send(item)
         except _RateLimited as limited:

@@ -260,9 +260,11 @@ def escalation_part(
         if part == "message":
             return render_escalation(escalation, now=now)
         context = escalation_context(escalation, now=now)
-        if part == "page":
-            return render("messages/escalation_page", e=context, actions=ActionId)
         assert event is not None
+        if part == "page":
+            # The page is about the level it was sent for, even if it arrives late.
+            context["level"] = event.level or context["level"]
+            return render("messages/escalation_page", e=context, actions=ActionId)
         template = "messages/escalation_event" if part == "line" else "messages/escalation_update"
         return render(template, e=context, event=event_context(event))
 
@@ -274,6 +276,8 @@ def _post_or_update(session: Session, escalation: Escalation, *, now: datetime) 
         "key": conversation_key(escalation),
         "channel_id": escalation.channel_id,
         "now": now,
+        # Who set the channel up is not recorded: the reporter hears if it refuses the post.
+        "notify_user_id": escalation.reporter_id,
     }
     message = _made(escalation, "message")
     if escalation.message_ts or escalation.message_delivery_id:
@@ -291,7 +295,7 @@ def _post_or_update(session: Session, escalation: Escalation, *, now: datetime) 
         payload={"channel": escalation.channel_id, **message},
         recorder=MESSAGE_RECORDER,
         recorder_arg={"team_id": escalation.team_id, "escalation_id": escalation.id},
-        description=f"{escalation.ref} in the escalation channel",
+        description=f"message of {escalation.ref}",
         **common,
     )
     session.flush()
@@ -377,7 +381,7 @@ def tell(session: Session, change: escalations.Change, *, now: datetime) -> None
             session,
             team_id=escalation.team_id,
             user_id=change.paged_user_id,
-            message=_made(escalation, "page"),
+            message=_made(escalation, "page", change.event),
             now=now,
             description=f"page for {escalation.ref}",
         )

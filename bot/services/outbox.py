@@ -242,6 +242,26 @@ def claim(session: Session, *, row: Delivery, worker: str, now: datetime) -> Cla
     return Claimed.of(row)
 
 
+def superseded(session: Session, *, delivery: Claimed) -> bool:
+    """Whether a later update of the same message waits in the outbox: an update made when
+    it is sent shows the latest state, so only the last one needs to go to Slack."""
+    if delivery.method != "chat.update" or "$make" not in delivery.payload:
+        return False
+    target = {k: delivery.payload.get(k) for k in ("channel", "ts", "$ts_from")}
+    later = session.scalars(
+        select(Delivery.payload).where(
+            Delivery.key == delivery.key,
+            Delivery.id > delivery.id,
+            Delivery.method == "chat.update",
+            Delivery.status == DeliveryStatus.PENDING,
+        )
+    )
+    return any(
+        {k: payload.get(k) for k in ("channel", "ts", "$ts_from")} == target
+        for payload in map(json.loads, later)
+    )
+
+
 def abandoned(session: Session, *, now: datetime, limit: int = 50) -> list[Delivery]:
     """Rows claimed longer than the lease ago and never recorded: their worker died."""
     return list(
@@ -462,22 +482,34 @@ def failed_since(
     return [_failed(row) for row in rows]
 
 
-def retry(session: Session, *, team_id: str | None, delivery_id: int, now: datetime) -> Delivery:
-    """Send a failed delivery again, from now on, with a fresh day of retries."""
+def retry(session: Session, *, team_id: str | None, delivery_id: int, now: datetime) -> int:
+    """Send a failed delivery again from now on, with a fresh day of retries, together with
+    the other failed deliveries of its conversation (a thread line whose message failed, or
+    the message of a failed thread line), in their order. Returns how many were queued."""
     row = session.get(Delivery, delivery_id)
     if row is None or (team_id is not None and row.team_id != team_id):
         raise NotFoundError(f"There is no delivery {delivery_id}.")
     if row.status != DeliveryStatus.FAILED:
         raise ConflictError(f"Delivery {delivery_id} is {row.status}, not failed.")
-    row.status = DeliveryStatus.PENDING
-    row.attempts = 0
-    row.next_attempt_at = now
-    row.give_up_at = now + GIVE_UP_AFTER
-    row.claimed_at = None
-    row.claimed_by = None
-    session.flush()
+    result = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.team_id == row.team_id,
+            Delivery.key == row.key,
+            Delivery.status == DeliveryStatus.FAILED,
+        )
+        .values(
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            give_up_at=now + GIVE_UP_AFTER,
+            claimed_at=None,
+            claimed_by=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
     session.info["outbox_written"] = True
-    return row
+    return result.rowcount or 0
 
 
 def unfinished_due(session: Session, *, now: datetime) -> int:

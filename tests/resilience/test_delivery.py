@@ -169,8 +169,12 @@ def test_an_escalation_during_an_outage_lands_in_order_once_slack_recovers(
     lines = [m["text"] for m in messages if m["thread_ts"] == parent["ts"]]
     assert len(lines) == 3
     assert "Resolved" in parent["text"] or "resolved" in parent["text"]
-    assert len([t for t in dms_to(fake_slack, ADMIN) if "You are on call" in t]) == 1
+    [page] = [t for t in dms_to(fake_slack, ADMIN) if "You are on call" in t]
+    assert "level 1" in page
     assert set(statuses(runtime)) == {DeliveryStatus.SENT}
+    # Two updates waited (ack, resolve); made when sent, only the last one went to Slack.
+    updates = [c for c in fake_slack.calls_to("chat.update") if c["ts"] == parent["ts"]]
+    assert len(updates) == 1
 
 
 def test_retry_from_ops_status_sends_a_failed_delivery_again(
@@ -297,3 +301,24 @@ def test_sent_deliveries_are_forgotten_after_a_week_and_failures_after_a_month(
     clock.advance(timedelta(days=23))
     runtime.scheduler.tick()
     assert statuses(runtime) == []
+
+
+def test_retry_sends_the_whole_conversation_again_in_order(
+    slack: SlackDriver, runtime: Runtime, fake_slack: FakeSlack, clock: ManualClock
+) -> None:
+    with runtime.db.session() as session:
+        escalations.set_channel(session, team_id=TEAM, channel_id=OPS_CHANNEL, now=clock.now())
+    fake_slack.fail("chat.postMessage", error="not_in_channel")
+    slack.command("/escalate", "sev3 Pallet wrap low", user=MARIA)
+    # The message failed, so its thread line could not follow; the reporter was told.
+    assert statuses(runtime)[:2] == [DeliveryStatus.FAILED, DeliveryStatus.FAILED]
+    [notice] = [t for t in dms_to(fake_slack, MARIA) if "could not post" in t]
+    assert "the message of ESC-1 in <#C0OPS>" in notice
+    reply = slack.command("/ops", "status", user=ADMIN)
+    assert "The message it belongs under could not be posted." in reply.text()
+    line_retry = next(b for b in reply.json["blocks"] if b.get("accessory"))["accessory"]
+    slack.click(line_retry["action_id"], user=ADMIN, value=line_retry["value"])
+    [parent] = [m for m in fake_slack.messages_in(OPS_CHANNEL) if not m["thread_ts"]]
+    [line] = [m for m in fake_slack.messages_in(OPS_CHANNEL) if m["thread_ts"]]
+    assert "ESC-1" in parent["text"] and line["thread_ts"] == parent["ts"]
+    assert "Failed:* none" in slack.command("/ops", "status", user=ADMIN).text()
