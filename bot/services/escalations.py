@@ -35,6 +35,7 @@ SEVERITY_NAMES = {"sev1": "critical", "sev2": "high", "sev3": "medium", "sev4": 
 DEFAULT_SEVERITY = "sev3"
 DEFAULT_SLA_MINUTES = {"sev1": 5, "sev2": 15, "sev3": 60, "sev4": 240}
 MAX_SLA_MINUTES = 7 * 24 * 60
+MAX_REMINDER_GAP = timedelta(hours=1)
 SUMMARY_LIMIT = 150
 DETAILS_LIMIT = 2000
 NOTE_LIMIT = 1000
@@ -553,10 +554,17 @@ def assign(
 # -- SLA timers ----------------------------------------------------------------------------
 
 
+def reminder_gap(period: timedelta, *, reminders: int) -> timedelta:
+    """How long after its `reminders`-th reminder an unacknowledged escalation is reminded
+    again: twice the gap before it each time, starting from the SLA period, at most hourly."""
+    return min(period * 2 ** min(reminders, 20), MAX_REMINDER_GAP)
+
+
 def advance_overdue(session: Session, *, now: datetime, limit: int = 200) -> list[Change]:
     """Move every open escalation whose deadline has passed one step: to the next level
-    of its chain (the new owner, to be paged), or past the last level a reminder to the
-    channel; either way with a fresh deadline one SLA period from now.
+    of its chain (the new owner, to be paged, with a fresh deadline one SLA period from
+    now), or past the last level a reminder to the channel (the next one after a growing
+    gap, see `reminder_gap`).
 
     Each step is claimed with an UPDATE conditioned on the level and reminder count
     this call saw, so when several schedulers run at once exactly one takes it.
@@ -576,14 +584,20 @@ def advance_overdue(session: Session, *, now: datetime, limit: int = 200) -> lis
         chain = config.chain_for(escalation.severity)
         seen_level, seen_reminders = escalation.level, escalation.reminder_count
         owner = escalation.assignee_id
-        values: dict[str, object] = {"next_deadline_at": now + config.sla_for(escalation.severity)}
+        period = config.sla_for(escalation.severity)
+        values: dict[str, object] = {"next_deadline_at": now + period}
         if seen_level < len(chain):
             target = chain[seen_level]
             values.update(level=seen_level + 1, assignee_id=target)
             kind = EventKind.ESCALATED
         else:
-            target = None
-            values.update(reminder_count=seen_reminders + 1)
+            # Only the first reminder names (and so pings) the owner; they come further
+            # and further apart.
+            target = owner if seen_reminders == 0 else None
+            values.update(
+                reminder_count=seen_reminders + 1,
+                next_deadline_at=now + reminder_gap(period, reminders=seen_reminders + 1),
+            )
             kind = EventKind.REMINDED
         result = session.execute(
             update(Escalation)

@@ -357,21 +357,26 @@ def test_unacknowledged_escalation_climbs_the_chain_then_reminds_the_channel(
     assert len([t for t in dms_to(fake_slack, MARIA) if "You are on call" in t]) == 1
     assert "<@UMARIA> (level 3)" in message_text(channel_message(fake_slack))
 
-    reminders: list[str] = []
-    for _ in range(2):
-        clock.advance(timedelta(minutes=5))
-        runtime.scheduler.tick()
-        runtime.scheduler.tick()
-        reminders = [
+    def reminders() -> list[str]:
+        return [
             c.blocks_text()
             for c in fake_slack.calls_to("chat.postMessage")
             if c.get("reply_broadcast") in (True, "true", "1") and c.get("channel") == OPS_CHANNEL
         ]
-    assert len(reminders) == 2
-    assert "Still not acknowledged" in reminders[0] and "Ammonia alarm" in reminders[0]
-    clock.advance(timedelta(minutes=2))
-    runtime.scheduler.tick()
 
+    # Past the last level: a reminder after one SLA period, the next after twice that.
+    clock.advance(timedelta(minutes=5))
+    runtime.scheduler.tick()
+    assert len(reminders()) == 1
+    assert "Still not acknowledged" in reminders()[0] and "Ammonia alarm" in reminders()[0]
+    assert "<@UMARIA>, please acknowledge it" in reminders()[0]
+    clock.advance(timedelta(minutes=9))
+    runtime.scheduler.tick()
+    assert len(reminders()) == 1
+    clock.advance(timedelta(minutes=1))
+    runtime.scheduler.tick()
+    assert len(reminders()) == 2
+    assert "<@" not in reminders()[1].split("past the last level")[1]
     slack.click("escalation_ack", user=MARIA, value="1", channel=MARIA)
     fake_slack.wait_for("chat.update", lambda c: "Acknowledged" in c.blocks_text())
     clock.advance(timedelta(hours=3))
@@ -512,3 +517,23 @@ def test_help_lists_every_subcommand(slack: SlackDriver) -> None:
         "sev1 critical (ack within 5m",
     ):
         assert needle in shown
+
+
+def test_an_escalation_nobody_acknowledges_is_chased_a_handful_of_times_a_day(
+    slack: SlackDriver, fake_slack: FakeSlack, runtime: Runtime, clock: ManualClock
+) -> None:
+    configure(runtime, chain=(JOE,))
+    slack.command("/escalate", "sev1 Ammonia alarm in cold store", user=REPORTER)
+    for _ in range(24 * 12):  # a day in 5-minute steps
+        clock.advance(timedelta(minutes=5))
+        runtime.scheduler.tick()
+    lines = [
+        c.blocks_text()
+        for c in fake_slack.calls_to("chat.postMessage")
+        if c.get("channel") == OPS_CHANNEL and "Still not acknowledged" in c.blocks_text()
+    ]
+    # 5, 10, 20 and 40 minutes apart, then hourly: 4 + 22 in the day, not 288.
+    assert len(lines) == 26
+    assert sum("please acknowledge it" in line for line in lines) == 1
+    updates = fake_slack.calls_to("chat.update")
+    assert len(updates) <= len(lines) + 1  # at most one edit of the card per step
