@@ -20,6 +20,7 @@ class ActionId(StrEnum):
     ESCALATION_REASSIGN = "escalation_reassign"
     ESCALATION_REOPEN = "escalation_reopen"
     ESCALATE_THIS = "escalate_this"
+    ESCALATION_OPEN_AS = "escalation_open_as"
     # standups
     STANDUP_OPEN = "standup_open"
     STANDUP_ESCALATE_BLOCKER = "standup_escalate_blocker"

@@ -7,6 +7,7 @@ Used by the listeners and by the SLA job; the services stay Slack-free.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +22,10 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from bot.db import Database
+    from bot.grammar.escalate import DidYouMean
     from bot.services.outbox import Outcome
 
+UNRESOLVED = (EscalationStatus.OPEN, EscalationStatus.ACKNOWLEDGED)
 SEVERITY_ICONS = {
     "sev1": ":red_circle:",
     "sev2": ":large_orange_circle:",
@@ -52,6 +55,8 @@ def format_duration(delta: timedelta | None) -> str:
 
 def sla_text(item: Escalation | escalations.EscalationSummary, *, now: datetime) -> str:
     """How the escalation stands against its acknowledgement deadline, in a few words."""
+    if item.status == EscalationStatus.CANCELLED:
+        return "cancelled"
     due = item.ack_due_at
     acknowledged = item.acknowledged_at
     if acknowledged is not None:
@@ -100,6 +105,7 @@ def escalation_context(escalation: Escalation, *, now: datetime) -> dict[str, An
         "resolved_by": escalation.resolved_by,
         "is_open": escalation.status == EscalationStatus.OPEN,
         "is_resolved": escalation.status == EscalationStatus.RESOLVED,
+        "is_cancelled": escalation.status == EscalationStatus.CANCELLED,
     }
 
 
@@ -113,8 +119,8 @@ def summary_context(item: escalations.EscalationSummary, *, now: datetime) -> di
         "status": item.status,
         "owner_id": item.owner_id,
         "age": format_duration(item.age),
-        "sla": sla_text(item, now=now) if item.status != EscalationStatus.RESOLVED else "—",
-        "breached": item.sla_breached and item.status != EscalationStatus.RESOLVED,
+        "sla": sla_text(item, now=now) if item.status in UNRESOLVED else "—",
+        "breached": item.sla_breached and item.status in UNRESOLVED,
     }
 
 
@@ -140,6 +146,26 @@ def render_update(change: escalations.Change, *, now: datetime) -> dict[str, Any
 
 def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}%".replace(".0%", "%")
+
+
+def open_as_value(severity: str | None, summary: str) -> str:
+    """The value of an "Open as …" button: what to open, cut to Slack's 2,000 characters."""
+    return json.dumps(
+        {"severity": severity, "summary": escalations.shorten(summary, escalations.SUMMARY_LIMIT)},
+        ensure_ascii=False,
+    )
+
+
+def render_did_you_mean(guess: DidYouMean) -> dict[str, Any]:
+    """Nothing was opened: "Did you mean …?", with Open as <guess> and Open anyway."""
+    return render(
+        "messages/escalation_did_you_mean",
+        d=guess,
+        severity_name=escalations.SEVERITY_NAMES.get(guess.severity or "", ""),
+        open_action=ActionId.ESCALATION_OPEN_AS,
+        open_as_value=open_as_value(guess.severity, guess.summary),
+        open_anyway_value=open_as_value(None, guess.text),
+    )
 
 
 def render_stats(stats: escalations.EscalationStats) -> dict[str, Any]:

@@ -14,6 +14,7 @@ class EscalationStatus:
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
+    CANCELLED = "cancelled"  # opened by mistake or a duplicate: left out of stats and lists
 
 
 class EventKind:
@@ -24,6 +25,8 @@ class EventKind:
     ASSIGNED = "assigned"
     ESCALATED = "escalated"
     REMINDED = "reminded"
+    SEVERITY_CHANGED = "severity"
+    CANCELLED = "cancelled"
 
 
 class EscalationCounter(TeamScoped, Base):

@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.errors import ConflictError, NotFoundError, UsageError
+from bot.errors import ConflictError, NotFoundError, PermissionDeniedError, UsageError
 from bot.models import (
     Escalation,
     EscalationCounter,
@@ -37,6 +37,7 @@ DEFAULT_SLA_MINUTES = {"sev1": 5, "sev2": 15, "sev3": 60, "sev4": 240}
 MAX_SLA_MINUTES = 7 * 24 * 60
 MAX_REMINDER_GAP = timedelta(hours=1)
 SUMMARY_LIMIT = 150
+CANCEL_USAGE = "/escalate cancel ESC-<n> [duplicate=ESC-<m>] [reason]"
 DETAILS_LIMIT = 2000
 NOTE_LIMIT = 1000
 CAUSE_LIMIT = 32
@@ -330,8 +331,8 @@ class Change:
 
     @property
     def paged_user_id(self) -> str | None:
-        """The chain person to page (opened or escalated), if any."""
-        if self.event.kind in (EventKind.OPENED, EventKind.ESCALATED):
+        """The chain person to page (opened, escalated, or a raised severity), if any."""
+        if self.event.kind in (EventKind.OPENED, EventKind.ESCALATED, EventKind.SEVERITY_CHANGED):
             return self.event.target_user_id
         return None
 
@@ -551,6 +552,85 @@ def assign(
     return Change(escalation, event, previous_owner_id=owner)
 
 
+def change_severity(
+    session: Session, *, team_id: str, number: int, user_id: str, severity: str, now: datetime
+) -> Change:
+    """Give an unresolved escalation another severity. An open one gets the new severity's
+    acknowledgement deadline from now; a raised one that is still open pages level 1 of the
+    new severity's chain again, who becomes its owner. An acknowledged one keeps its owner."""
+    escalation = get_escalation(session, team_id=team_id, number=number)
+    old = escalation.severity
+    if severity == old:
+        raise ConflictError(f"{escalation.ref} is already {old}.")
+    config = load_config(session, team_id=team_id)
+    owner = escalation.assignee_id
+    values: dict[str, object] = {"severity": severity}
+    target = None
+    if escalation.status == EscalationStatus.OPEN:
+        deadline = now + config.sla_for(severity)
+        values.update(ack_due_at=deadline, next_deadline_at=deadline, reminder_count=0)
+        chain = config.chain_for(severity)
+        if SEVERITIES.index(severity) < SEVERITIES.index(old) and chain:
+            target = chain[0]
+            values.update(level=1, assignee_id=target)
+    _transition(
+        session,
+        escalation,
+        allowed_from=_UNRESOLVED,
+        values=values,
+        conflict="{ref} is {status}; only an open or acknowledged escalation changes severity.",
+        extra_condition=Escalation.severity == old,
+    )
+    event = _add_event(
+        session,
+        escalation,
+        kind=EventKind.SEVERITY_CHANGED,
+        now=now,
+        actor_id=user_id,
+        target_user_id=target,
+        note=f"{old} → {severity}",
+    )
+    return Change(escalation, event, previous_owner_id=owner)
+
+
+def cancel(
+    session: Session,
+    *,
+    team_id: str,
+    number: int,
+    user_id: str,
+    is_admin: bool,
+    reason: str = "",
+    duplicate_of: int | None = None,
+    now: datetime,
+) -> Change:
+    """Cancel an escalation opened by mistake or as a duplicate of another: paging and
+    reminders stop, and it is left out of stats, lists (but `all`) and the huddle. Only its
+    reporter, its owner or an admin may."""
+    reason = check_text(reason, limit=NOTE_LIMIT, what="reason")
+    escalation = get_escalation(session, team_id=team_id, number=number)
+    if not is_admin and user_id not in (escalation.reporter_id, escalation.assignee_id):
+        raise PermissionDeniedError(
+            f"Only the reporter, the owner or an admin can cancel {escalation.ref}."
+        )
+    if duplicate_of is not None:
+        original = get_escalation(session, team_id=team_id, number=duplicate_of)
+        if original.id == escalation.id:
+            raise UsageError(f"{escalation.ref} cannot be a duplicate of itself.", CANCEL_USAGE)
+        reason = f"Duplicate of {original.ref}." + (f" {reason}" if reason else "")
+    _transition(
+        session,
+        escalation,
+        allowed_from=[*_UNRESOLVED, EscalationStatus.RESOLVED],
+        values={"status": EscalationStatus.CANCELLED, "next_deadline_at": None},
+        conflict=_already("cancelled"),
+    )
+    event = _add_event(
+        session, escalation, kind=EventKind.CANCELLED, now=now, actor_id=user_id, note=reason
+    )
+    return Change(escalation, event)
+
+
 # -- SLA timers ----------------------------------------------------------------------------
 
 
@@ -707,15 +787,19 @@ def escalations_for_user(
 def recent_escalations(
     session: Session, *, team_id: str, now: datetime, limit: int = 25
 ) -> tuple[list[EscalationSummary], int]:
-    """Unresolved escalations first, then the most recently resolved; and the total count."""
+    """Unresolved escalations first, then the most recently ended (resolved or cancelled);
+    and the total count."""
     total = session.scalar(
         select(func.count()).select_from(Escalation).where(Escalation.team_id == team_id)
     )
     unresolved = open_escalations(session, team_id=team_id, now=now)
     resolved = session.scalars(
         select(Escalation)
-        .where(Escalation.team_id == team_id, Escalation.status == EscalationStatus.RESOLVED)
-        .order_by(Escalation.resolved_at.desc())
+        .where(
+            Escalation.team_id == team_id,
+            Escalation.status.in_((EscalationStatus.RESOLVED, EscalationStatus.CANCELLED)),
+        )
+        .order_by(func.coalesce(Escalation.resolved_at, Escalation.created_at).desc())
         .limit(max(0, limit - len(unresolved)))
     )
     items = unresolved[:limit] + [summarize(row, now=now) for row in resolved]
@@ -854,7 +938,11 @@ def escalation_stats(
     since = now - timedelta(days=days)
     rows = list(
         session.scalars(
-            select(Escalation).where(Escalation.team_id == team_id, Escalation.created_at >= since)
+            select(Escalation).where(
+                Escalation.team_id == team_id,
+                Escalation.created_at >= since,
+                Escalation.status != EscalationStatus.CANCELLED,
+            )
         )
     )
     by_severity = [

@@ -3,6 +3,7 @@ the "Escalate this" button under the DM help."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from slack_bolt import Ack, App
+    from slack_bolt.context.respond import Respond
     from slack_sdk import WebClient
 
     from bot.runtime import Runtime
@@ -115,3 +117,35 @@ def register(app: App, runtime: Runtime) -> None:
             )
             messages.tell_reporter_opened(session, escalation, channel=user_id, now=now)
             messages.announce_opened(session, escalation, now=now)
+
+    @app.action(ActionId.ESCALATION_OPEN_AS)
+    def open_as(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        """ "Open as sevN" or "Open anyway" under a "Did you mean …?" reply."""
+        ack()
+        team_id, user_id = _who(body)
+        now = runtime.clock.now()
+        request = json.loads(action["value"])
+        # Both buttons of one reply open one escalation between them, however often clicked.
+        reply = (body.get("container") or {}).get("message_ts") or ""
+        asked = hashlib.sha256(request["summary"].encode()).hexdigest()[:32]
+        with runtime.db.session() as session:
+            if not workspace.claim_key(
+                session, team_id=team_id, key=f"open-as:{user_id}:{reply}:{asked}", now=now
+            ):
+                raise ConflictError("That escalation was already opened.")
+            escalation = escalations.open_escalation(
+                session,
+                team_id=team_id,
+                reporter_id=user_id,
+                summary=request["summary"],
+                details="",
+                severity=request.get("severity") or escalations.DEFAULT_SEVERITY,
+                now=now,
+            )
+            messages.announce_opened(session, escalation, now=now)
+        respond(
+            replace_original=True,
+            **render(
+                "messages/escalation_opened", e=messages.escalation_context(escalation, now=now)
+            ),
+        )

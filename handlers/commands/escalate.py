@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from bot.blocks import render
 from bot.errors import UsageError
+from bot.grammar import escalate as grammar
 from bot.ids import Command
 from bot.messaging import escalations as messages
-from bot.messaging.profiles import require_admin
+from bot.messaging.profiles import is_admin, require_admin
 from bot.parsing import command_text, parse_channel_ref, parse_user_ref, split_words
 from bot.services import escalations
 
@@ -25,7 +26,8 @@ if TYPE_CHECKING:
 
 USAGE = (
     "/escalate [sev1|sev2|sev3|sev4] <summary> | list [open|mine|all] | show ESC-<n> | "
-    "ack|resolve|reopen ESC-<n> [note] | assign ESC-<n> @user | stats [7d|30d|90d] | config | help"
+    "ack|resolve|reopen ESC-<n> [note] | assign ESC-<n> @user | severity ESC-<n> sevN | "
+    "cancel ESC-<n> [duplicate=ESC-<m>] [reason] | stats [7d|30d|90d] | config | help"
 )
 LIST_USAGE = "/escalate list [open|mine|all]"
 SHOW_USAGE = "/escalate show ESC-<n>"
@@ -33,6 +35,7 @@ ACK_USAGE = "/escalate ack ESC-<n> [note]"
 RESOLVE_USAGE = "/escalate resolve ESC-<n> [cause=<word>] [note]"
 REOPEN_USAGE = "/escalate reopen ESC-<n> [note]"
 ASSIGN_USAGE = "/escalate assign ESC-<n> @user"
+SEVERITY_USAGE = "/escalate severity ESC-<n> sev1|sev2|sev3|sev4"
 STATS_USAGE = "/escalate stats [7d|30d|90d]"
 CONFIG_USAGE = (
     "/escalate config channel #channel | config oncall [sevN] @l1 [@l2 …] | "
@@ -40,6 +43,7 @@ CONFIG_USAGE = (
 )
 LIST_LIMIT = 25
 _CAUSE_OPTION = re.compile(r"(?:^|\s)cause=(\S*)", re.IGNORECASE)
+_DUPLICATE_OPTION = re.compile(r"(?:^|\s)duplicate=(\S*)", re.IGNORECASE)
 
 
 class Request:
@@ -76,8 +80,13 @@ def register(app: App, runtime: Runtime) -> None:
             ack()
             client.views_open(trigger_id=request.trigger_id, view=messages.open_modal_view())
             return
-        subcommand = SUBCOMMANDS.get(request.subcommand, _open_now)
-        subcommand(request, ack)
+        match grammar.parse(request.text):
+            case grammar.Subcommand(name=name):
+                SUBCOMMANDS[name](request, ack)
+            case grammar.OpenNow(severity=severity, summary=summary):
+                _open_now(request, ack, severity=severity, summary=summary)
+            case grammar.DidYouMean() as guess:
+                ack(**messages.render_did_you_mean(guess))
 
 
 def _help(request: Request, ack: Ack) -> None:
@@ -86,12 +95,7 @@ def _help(request: Request, ack: Ack) -> None:
     ack(**render("messages/escalation_help", sla=escalations.DEFAULT_SLA_MINUTES))
 
 
-def _open_now(request: Request, ack: Ack) -> None:
-    first, _, rest = request.text.partition(" ")
-    severity = first.lower() if first.lower() in escalations.SEVERITIES else None
-    summary = rest if severity else request.text
-    if severity and not summary.strip():
-        raise UsageError(f"Say what is wrong after {severity}.", "/escalate [sevN] <summary>")
+def _open_now(request: Request, ack: Ack, *, severity: str | None, summary: str) -> None:
     runtime = request.runtime
     now = runtime.clock.now()
     with runtime.db.session() as session:
@@ -235,6 +239,48 @@ def _assign(request: Request, ack: Ack) -> None:
     _change(request, ack, apply, ASSIGN_USAGE)
 
 
+def _severity(request: Request, ack: Ack) -> None:
+    def apply(session: Session, number: int, rest: str) -> escalations.Change:
+        severity = grammar.severity_of(rest) if rest and " " not in rest else None
+        if severity is None:
+            raise UsageError("Give the new severity, e.g. sev1.", SEVERITY_USAGE)
+        return escalations.change_severity(
+            session,
+            team_id=request.team_id,
+            number=number,
+            user_id=request.user_id,
+            severity=severity,
+            now=request.runtime.clock.now(),
+        )
+
+    _change(request, ack, apply, SEVERITY_USAGE)
+
+
+def _cancel(request: Request, ack: Ack) -> None:
+    def apply(session: Session, number: int, rest: str) -> escalations.Change:
+        match = _DUPLICATE_OPTION.search(rest)
+        duplicate_of = escalations.parse_ref(match.group(1)) if match else None
+        reason = _DUPLICATE_OPTION.sub(" ", rest, count=1).strip() if match else rest
+        return escalations.cancel(
+            session,
+            team_id=request.team_id,
+            number=number,
+            user_id=request.user_id,
+            is_admin=is_admin(
+                request.runtime,
+                session,
+                request.client,
+                team_id=request.team_id,
+                user_id=request.user_id,
+            ),
+            reason=reason,
+            duplicate_of=duplicate_of,
+            now=request.runtime.clock.now(),
+        )
+
+    _change(request, ack, apply, escalations.CANCEL_USAGE)
+
+
 def _stats(request: Request, ack: Ack) -> None:
     period = request.rest.lower() or "30d"
     if period not in escalations.STATS_PERIODS:
@@ -321,6 +367,8 @@ SUBCOMMANDS: dict[str, Callable[[Request, Ack], None]] = {
     "resolve": _resolve,
     "reopen": _reopen,
     "assign": _assign,
+    "severity": _severity,
+    "cancel": _cancel,
     "stats": _stats,
     "config": _config,
 }

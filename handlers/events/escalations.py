@@ -7,6 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from bot.blocks import render
+from bot.grammar import escalate as grammar
 from bot.ids import ActionId
 from bot.messaging import escalations as messages
 from bot.parsing import decode_entities
@@ -22,16 +23,18 @@ BUTTON_VALUE_LIMIT = 2000
 
 
 def parse_request(text: str) -> tuple[str, str] | None:
-    """`escalate [sevN] <text>` or `sevN <text>` → (severity, text); anything else → None."""
+    """`escalate [<severity>] <text>` or `<severity> <text>` → (severity, text), with the
+    severity words of `/escalate` (`sev1:`, `p1`, `critical` …); anything else → None."""
     first, _, rest = text.strip().partition(" ")
-    word = first.lower().rstrip(":,")
-    if word == "escalate":
+    if first.lower().rstrip(":,") == "escalate":
         second, _, after = rest.strip().partition(" ")
-        if second.lower().rstrip(":,") in escalations.SEVERITIES:
-            return second.lower().rstrip(":,"), after.strip()
+        severity = grammar.severity_of(second)
+        if severity is not None:
+            return severity, after.strip()
         return escalations.DEFAULT_SEVERITY, rest.strip()
-    if word in escalations.SEVERITIES:
-        return word, rest.strip()
+    severity = grammar.severity_of(first)
+    if severity is not None:
+        return severity, rest.strip()
     return None
 
 

@@ -12,7 +12,7 @@ SCRIPT = """\
 :as @priya
 /ops launch
 :dm hello
-:advance 1h
+:advance 40m
 :channels
 :users
 :click 1
@@ -43,10 +43,11 @@ def test_scripted_demo_session_prints_the_conversation_and_exits(tmp_path: Path)
     assert "EST] @priya" in out
     assert "`/ops launch` is not an Opsbot command." in out
     assert "▸ DM to @priya\n  Hi! I escalate issues" in out
-    assert "09:30 EST." in out
+    assert "09:10 EST." in out
     assert "#ops-huddle         C0HUDDLE" in out
     assert "@omar    Omar Haddad" in out
-    # The hour brought the demo's unacknowledged sev1 to level 2; Priya acknowledges it.
+    # The 40 minutes brought the demo's unacknowledged sev1 to level 2 and a reminder;
+    # Priya acknowledges it from the reminder.
     assert "Not acknowledged in time: escalated to level 2" in out
     assert "│ :white_check_mark: Acknowledged by @priya." in out
     assert "Usage: :click N" in out
