@@ -5,13 +5,17 @@ and returns the parsed JSON. Every `{{ value }}` in a template is escaped for
 mrkdwn (`&`, `<`, `>`) and for a JSON string, so user text can neither ping
 `@channel` nor forge links nor break the JSON. Trusted mrkdwn (mentions, links
 built here) is wrapped in `Mrkdwn`; whole JSON values use the `json` filter.
+
+The one way of writing each thing, as filters: `slack_time` (a moment in the reader's own
+timezone), `duration` (`1h 5m`), `mentions` (typed text whose user and channel mentions stay
+mentions), `user`, `channel`, `link`, `number`.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -28,6 +32,9 @@ MAX_VIEW_BLOCKS = 100
 VALIDATED_SOURCES = 1024
 _USER_ID = re.compile(r"^[UWB][A-Z0-9]+$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]+$")
+# A user or channel mention as it reads once escaped: `&lt;@U123|name&gt;`, `&lt;#C123&gt;`.
+_ESCAPED_MENTION = re.compile(r"&lt;(@[UW][A-Z0-9]+|#[CG][A-Z0-9]+)(?:\|[^&]*)?&gt;")
+SLACK_TIME_FORMAT = "{date_short_pretty} at {time}"
 
 
 class BlockKitError(ValueError):
@@ -92,6 +99,39 @@ def _truncate(text: Any, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
+def _mentions(text: str | None) -> Mrkdwn:
+    """Typed text escaped for mrkdwn, except that user and channel mentions stay mentions
+    (`<@U123|name>` → `<@U123>`); `<!channel>`, links and any other `<…>` stay inert."""
+    return Mrkdwn(_ESCAPED_MENTION.sub(r"<\1>", escape_mrkdwn(text or "")))
+
+
+def _slack_time(moment: datetime | None) -> Mrkdwn:
+    """A moment shown by Slack in the reader's own timezone (`today at 13:45`), with a
+    fallback in UTC (`Mon 7 Dec 13:45 UTC`) for clients that cannot format dates."""
+    if moment is None:
+        return Mrkdwn("—")
+    utc = moment.astimezone(UTC)
+    fallback = f"{utc:%a} {utc.day} {utc:%b %H:%M} UTC"
+    return Mrkdwn(f"<!date^{int(utc.timestamp())}^{SLACK_TIME_FORMAT}|{fallback}>")
+
+
+def format_duration(delta: timedelta | None) -> str:
+    """How long something took or has lasted: `<1m`, `12m`, `1h 5m`, `2h`, `2d 3h`, `2d`;
+    None → `—`."""
+    if delta is None:
+        return "—"
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "<1m"
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    return f"{minutes}m"
+
+
 def _local_time(
     moment: datetime | None, zone: str | ZoneInfo = "UTC", fmt: str = "%Y-%m-%d %H:%M"
 ) -> str:
@@ -129,6 +169,9 @@ def _environment() -> Environment:
         link=_link,
         truncate_text=_truncate,
         local_time=_local_time,
+        slack_time=_slack_time,
+        duration=format_duration,
+        mentions=_mentions,
         number=_number,
         mrkdwn=lambda text: Mrkdwn(escape_mrkdwn(str(text))),
     )

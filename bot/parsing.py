@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
+from datetime import timedelta
 
 _USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _CHANNEL_REF = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -75,3 +76,16 @@ def split_options(text: str, known: set[str]) -> Words:
         else:
             positional.append(word)
     return Words(positional, options)
+
+
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """`90m`, `1h30m`, `2h`, `1d`, `1d12h` → a timedelta; None when it is not one (or zero)."""
+    match = _DURATION.match(text.strip().lower())
+    if not match or not any(match.groups()):
+        return None
+    days, hours, minutes = (int(part or 0) for part in match.groups())
+    duration = timedelta(days=days, hours=hours, minutes=minutes)
+    return duration if duration > timedelta(0) else None

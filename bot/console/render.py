@@ -2,8 +2,10 @@
 
 Replies, channel posts, DMs, thread replies, updates, modals, Home tabs and uploaded
 files become readable lines; every button and select in them gets a number so that
-`:click N` can press it. Slack's mrkdwn entities are turned back into what a person
-sees: `&lt;` becomes `<`, `<@U…>` becomes `@handle`, `<#C…>` becomes `#name`.
+`:click N` can press it, and every message that stays in a conversation is kept in order
+so that `:shortcut N` can run a message shortcut on it. Slack's mrkdwn entities are turned
+back into what a person sees: `&lt;` becomes `<`, `<@U…>` becomes `@handle`, `<#C…>`
+becomes `#name`.
 """
 
 from __future__ import annotations
@@ -49,6 +51,16 @@ class Control:
     view: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class ShownMessage:
+    """A message shown in a conversation (a post, DM, thread reply or updated message; not
+    a reply only its caller sees, which has no message shortcuts in Slack)."""
+
+    channel: str
+    message: dict[str, Any]
+    label: str
+
+
 @dataclass
 class Screen:
     """What one input (or one clock step) made appear."""
@@ -56,6 +68,7 @@ class Screen:
     lines: list[str] = field(default_factory=list)
     controls: list[Control] = field(default_factory=list)
     modals: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[ShownMessage] = field(default_factory=list)
 
     def text(self) -> str:
         return "\n".join(self.lines)
@@ -249,6 +262,11 @@ class Renderer:
         indent: str = INDENT,
     ) -> None:
         screen.lines.append(f"▸ {title}")
+        if where.channel and where.message:
+            label = self.channel(where.channel)
+            if where.message.get("thread_ts") not in (None, where.message.get("ts")):
+                label += " (thread)"
+            screen.messages.append(ShownMessage(where.channel, where.message, label))
         blocks = _as_blocks(payload.get("blocks"))
         if blocks:
             self._blocks(screen, blocks, where, indent)

@@ -1,7 +1,8 @@
 """What the person at the console types, carried out against the real app.
 
 Slash commands and DMs go through the driver as signed requests; `:click` presses a
-numbered button or select of what was shown last; `:advance`/`:at` move the clock in
+numbered button or select of what was shown last; `:shortcut` runs the "Escalate message"
+message shortcut on a message shown last; `:advance`/`:at` move the clock in
 steps so that scheduled work fires in order. After every input and every clock step
 the scheduler ticks, the console waits for the app's background work to finish, and
 shows what a Slack user would have seen.
@@ -15,11 +16,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.console.modal import Ask, ModalForm, Say
-from bot.console.render import Control, Renderer, Screen, plain
+from bot.console.render import Control, Renderer, Screen, ShownMessage, plain
 from bot.console.timeinput import TimeInputError, parse_duration, parse_moment
 from bot.console.workspace import ConsoleWorkspace
 from bot.demo import PEOPLE
-from bot.ids import Command
+from bot.ids import CallbackId, Command
 from bot.services import home
 from bot.standin.driver import Reply
 
@@ -35,6 +36,8 @@ Type what a Slack user would type:
   :as @maria                 act as another person (handle or user id)
   :in #ops-huddle            type slash commands in another channel
   :click N                   press button or select N of what was shown last
+  :shortcut N                "Escalate message" on message N of what was shown last, counting
+                             posts, DMs and thread replies from the top (not replies only you see)
   :home                      open Opsbot's Home tab (your overview)
   :advance 1d|2h|30m|1h30m   move the clock forward; scheduled posts appear as they fire
   :at [YYYY-MM-DD] HH:MM     move the clock to a time in your own timezone (HH:MM: the next one)
@@ -51,6 +54,7 @@ class ConsoleSession:
         self.user = START_USER
         self.channel = START_CHANNEL
         self.controls: list[Control] = []
+        self.messages: list[ShownMessage] = []
         self.renderer = Renderer(workspace.slack, output_dir=workspace.output_dir)
         self.form = ModalForm(
             ask=ask, say=write, resolve_user=self.find_user, resolve_channel=self.find_channel
@@ -61,6 +65,7 @@ class ConsoleSession:
             "as": self._as,
             "in": self._in,
             "click": self._click,
+            "shortcut": self._shortcut,
             "home": self._home,
             "advance": self._advance,
             "at": self._at,
@@ -134,6 +139,8 @@ class ConsoleSession:
             self.write(screen.text())
         if screen.controls:
             self.controls = screen.controls
+        if screen.messages:
+            self.messages = screen.messages
         if screen.modals:
             self._fill_modal(screen.modals[-1], channel=channel or self.channel)
 
@@ -226,6 +233,24 @@ class ConsoleSession:
             block_id=control.block_id,
         )
         self._answered(reply, channel=control.channel or self.channel, what="that click")
+
+    def _shortcut(self, text: str) -> None:
+        """Run the "Escalate message" shortcut, as from a message's "More actions" menu."""
+        if not text.isdigit() or not 1 <= int(text) <= len(self.messages):
+            shown = ", ".join(f"{n} {m.label}" for n, m in enumerate(self.messages, 1)) or "none"
+            self.write(
+                "Usage: :shortcut N, with N counting the messages shown last from the top, "
+                f"replies only you see left out (now: {shown})."
+            )
+            return
+        shown_message = self.messages[int(text) - 1]
+        reply = self.workspace.driver.message_shortcut(
+            CallbackId.ESCALATE_MESSAGE,
+            user=self.user,
+            channel=shown_message.channel,
+            message=shown_message.message,
+        )
+        self._answered(reply, channel=shown_message.channel, what="the shortcut")
 
     def _home(self, _text: str) -> None:
         """Open the Home tab, as Slack does: app_home_opened, then whatever the app publishes.

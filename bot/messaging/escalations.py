@@ -8,10 +8,10 @@ Used by the listeners and by the SLA job; the services stay Slack-free.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.blocks import render
+from bot.blocks import format_duration, render
 from bot.errors import NotFoundError
 from bot.ids import ActionId, CallbackId
 from bot.messaging import home
@@ -37,22 +37,6 @@ CAUSES_SHOWN = 10
 TEXT_LIMIT = 2900
 
 
-def format_duration(delta: timedelta | None) -> str:
-    """`45s`→`<1m`, `12m`, `3h 05m`, `2d 4h`; None → `—`."""
-    if delta is None:
-        return "—"
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 1:
-        return "<1m"
-    if minutes < 60:
-        return f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours}h {minutes:02d}m"
-    days, hours = divmod(hours, 24)
-    return f"{days}d {hours}h"
-
-
 def sla_text(item: Escalation | escalations.EscalationSummary, *, now: datetime) -> str:
     """How the escalation stands against its acknowledgement deadline, in a few words."""
     if item.status == EscalationStatus.CANCELLED:
@@ -69,7 +53,7 @@ def sla_text(item: Escalation | escalations.EscalationSummary, *, now: datetime)
 
 def fit_mrkdwn(text: str | None, limit: int = TEXT_LIMIT) -> str:
     """`text` cut (with `…`) so that it stays within `limit` once escaped for mrkdwn,
-    where `&` becomes five characters and `<`, `>` four."""
+    where `&` becomes five characters and `<`, `>` four (keeping mentions only shortens it)."""
     value = text or ""
     size = 0
     for index, char in enumerate(value):
@@ -94,7 +78,7 @@ def escalation_context(escalation: Escalation, *, now: datetime) -> dict[str, An
         "owner_id": escalation.assignee_id,
         "level": escalation.level,
         "created_at": escalation.created_at,
-        "age": format_duration((escalation.resolved_at or now) - escalation.created_at),
+        "age": (escalation.resolved_at or now) - escalation.created_at,
         "sla": sla_text(escalation, now=now),
         "breached": escalations.is_sla_breached(escalation, now=now),
         "deadline": escalation.next_deadline_at,
@@ -118,7 +102,9 @@ def summary_context(item: escalations.EscalationSummary, *, now: datetime) -> di
         "summary": item.summary,
         "status": item.status,
         "owner_id": item.owner_id,
-        "age": format_duration(item.age),
+        "created_at": item.created_at,
+        "age": item.age,
+        "is_resolved": item.status == EscalationStatus.RESOLVED,
         "sla": sla_text(item, now=now) if item.status in UNRESOLVED else "—",
         "breached": item.sla_breached and item.status in UNRESOLVED,
     }
@@ -176,8 +162,8 @@ def render_stats(stats: escalations.EscalationStats) -> dict[str, Any]:
         return {
             "severity": item.severity,
             "count": item.count,
-            "mtta": format_duration(item.mtta),
-            "mttr": format_duration(item.mttr),
+            "mtta": item.mtta,
+            "mttr": item.mttr,
             "breached": item.breached,
             "breach_rate": _percent(rate),
         }
@@ -208,15 +194,21 @@ def render_config(config: escalations.EscalationConfig, *, saved: str | None) ->
         {
             "severity": severity,
             "name": escalations.SEVERITY_NAMES[severity],
-            "minutes": int(config.sla_for(severity).total_seconds() // 60),
+            "sla": format_duration(config.sla_for(severity)),
             "default_sla": severity not in config.sla_minutes,
+            "resolve": format_duration(config.resolve_target_for(severity)),
+            "default_resolve": severity not in config.resolve_minutes,
             "chain": config.chain_for(severity),
             "shared_chain": severity not in config.chains and bool(config.chain_for(severity)),
         }
         for severity in escalations.SEVERITIES
     ]
     return render(
-        "messages/escalation_config", saved=saved, channel_id=config.channel_id, rows=rows
+        "messages/escalation_config",
+        saved=saved,
+        channel_id=config.channel_id,
+        rows=rows,
+        causes=config.causes,
     )
 
 
@@ -430,6 +422,17 @@ def announce_opened(session: Session, escalation: Escalation, *, now: datetime) 
     tell(session, escalations.Change(escalation, opened), now=now)
 
 
+def render_opened(session: Session, escalation: Escalation, *, now: datetime) -> dict[str, Any]:
+    """The reply to whoever opened it, saying what is not set up yet if anything."""
+    config = escalations.load_config(session, team_id=escalation.team_id)
+    return render(
+        "messages/escalation_opened",
+        e=escalation_context(escalation, now=now),
+        channel_set=config.channel_id is not None,
+        chain_set=bool(config.chain_for(escalation.severity)),
+    )
+
+
 def tell_reporter_opened(
     session: Session, escalation: Escalation, *, channel: str, now: datetime
 ) -> None:
@@ -438,7 +441,7 @@ def tell_reporter_opened(
         session,
         team_id=escalation.team_id,
         user_id=channel,
-        message=render("messages/escalation_opened", e=escalation_context(escalation, now=now)),
+        message=render_opened(session, escalation, now=now),
         now=now,
         description=f"{escalation.ref} confirmation",
     )
@@ -481,6 +484,7 @@ def advance_sla_timers(session: Session, *, now: datetime) -> int:
     """The `escalation-sla` job: claim every overdue step in the database (one instance
     wins each) and queue its page, thread line and DMs. Returns how many steps it took."""
     changes = escalations.advance_overdue(session, now=now)
+    changes += escalations.raise_unresolved(session, now=now)
     for change in changes:
         tell(session, change, now=now)
     return len(changes)

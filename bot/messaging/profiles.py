@@ -70,3 +70,13 @@ def require_admin(
     """Raise a friendly PermissionDeniedError naming who can do `action`."""
     if not is_admin(runtime, session, client, team_id=team_id, user_id=user_id):
         raise PermissionDeniedError(ADMINS_ONLY.format(action=action))
+
+
+def admins_to_page(runtime: Runtime, session: Session, *, team_id: str) -> list[str]:
+    """Who is paged when no on-call chain is set: OPSBOT_ADMINS, then the workspace admins
+    and owners Opsbot has seen."""
+    return list(
+        dict.fromkeys(
+            [*sorted(runtime.settings.admin_ids), *workspace.known_admins(session, team_id=team_id)]
+        )
+    )

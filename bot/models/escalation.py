@@ -26,6 +26,7 @@ class EventKind:
     ESCALATED = "escalated"
     REMINDED = "reminded"
     SEVERITY_CHANGED = "severity"
+    RESOLVE_OVERDUE = "overdue"  # acknowledged, but not resolved within the resolve target
     CANCELLED = "cancelled"
 
 
@@ -65,6 +66,8 @@ class Escalation(TeamScoped, Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
     # The outbox row that posts the message, until Slack has given it a ts.
     message_delivery_id: Mapped[int | None]
+    # When the owner was told it is past its resolve target (once per acknowledgement).
+    resolve_nudged_at: Mapped[datetime | None]
     source_link: Mapped[str | None] = mapped_column(String(500))
     cause: Mapped[str | None] = mapped_column(String(32))
     resolution_note: Mapped[str | None] = mapped_column(Text)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from rapidfuzz import fuzz, process
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -36,7 +37,17 @@ DEFAULT_SEVERITY = "sev3"
 DEFAULT_SLA_MINUTES = {"sev1": 5, "sev2": 15, "sev3": 60, "sev4": 240}
 MAX_SLA_MINUTES = 7 * 24 * 60
 MAX_REMINDER_GAP = timedelta(hours=1)
+UNCONFIGURED_NOTE = (
+    "No on-call chain is set for this severity, so the admins are paged. An admin sets one "
+    "with /escalate config oncall @level1 @level2, and the channel with /escalate config "
+    "channel #channel."
+)
 SUMMARY_LIMIT = 150
+RESOLVE_USAGE = "/escalate resolve ESC-<n> [cause=<word>] [note]"
+MAX_CAUSES = 30
+MAX_RESOLVE_MINUTES = 30 * 24 * 60
+MIN_RESOLVE_TARGET = timedelta(minutes=1)
+DEFAULT_RESOLVE_MINUTES = {"sev1": 4 * 60, "sev2": 8 * 60, "sev3": 3 * 24 * 60, "sev4": 7 * 24 * 60}
 CANCEL_USAGE = "/escalate cancel ESC-<n> [duplicate=ESC-<m>] [reason]"
 DETAILS_LIMIT = 2000
 NOTE_LIMIT = 1000
@@ -52,6 +63,12 @@ _ALL = "all"
 _REF = re.compile(r"^(?:esc-?|#)?(\d{1,9})$", re.IGNORECASE)
 _CAUSE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _UNRESOLVED = (EscalationStatus.OPEN, EscalationStatus.ACKNOWLEDGED)
+_PAGING_EVENTS = (
+    EventKind.OPENED,
+    EventKind.ESCALATED,
+    EventKind.ASSIGNED,
+    EventKind.SEVERITY_CHANGED,
+)
 
 
 # -- configuration -------------------------------------------------------------------------
@@ -64,6 +81,8 @@ class EscalationConfig:
     channel_id: str | None = None
     chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sla_minutes: dict[str, int] = field(default_factory=dict)
+    resolve_minutes: dict[str, int] = field(default_factory=dict)
+    causes: tuple[str, ...] = COMMON_CAUSES
 
     def chain_for(self, severity: str) -> tuple[str, ...]:
         """The severity's own chain, else the chain for all severities, else nobody."""
@@ -73,11 +92,18 @@ class EscalationConfig:
         minutes = self.sla_minutes.get(severity, DEFAULT_SLA_MINUTES[severity])
         return timedelta(minutes=minutes)
 
+    def resolve_target_for(self, severity: str) -> timedelta:
+        """How long an acknowledged escalation may stay unresolved before it is raised."""
+        minutes = self.resolve_minutes.get(severity, DEFAULT_RESOLVE_MINUTES[severity])
+        return timedelta(minutes=minutes)
+
 
 def _config_from_settings(pairs: Iterable[tuple[str, str]]) -> EscalationConfig:
     channel_id: str | None = None
     chains: dict[str, tuple[str, ...]] = {}
     sla: dict[str, int] = {}
+    resolve: dict[str, int] = {}
+    causes: tuple[str, ...] = COMMON_CAUSES
     for key, value in pairs:
         name = key.removeprefix(_SETTING_PREFIX)
         if key == _CHANNEL_KEY:
@@ -86,7 +112,17 @@ def _config_from_settings(pairs: Iterable[tuple[str, str]]) -> EscalationConfig:
             chains[name.removeprefix("oncall.")] = tuple(value.split(","))
         elif name.startswith("sla.") and value.isdigit():
             sla[name.removeprefix("sla.")] = int(value)
-    return EscalationConfig(channel_id=channel_id, chains=chains, sla_minutes=sla)
+        elif name.startswith("resolve.") and value.isdigit():
+            resolve[name.removeprefix("resolve.")] = int(value)
+        elif name == "causes" and value:
+            causes = tuple(value.split(","))
+    return EscalationConfig(
+        channel_id=channel_id,
+        chains=chains,
+        sla_minutes=sla,
+        resolve_minutes=resolve,
+        causes=causes,
+    )
 
 
 def load_config(session: Session, *, team_id: str) -> EscalationConfig:
@@ -142,8 +178,8 @@ def set_sla(session: Session, *, team_id: str, severity: str, minutes: int, now:
     """Set how many minutes an escalation of `severity` may wait for an acknowledgement."""
     if not 1 <= minutes <= MAX_SLA_MINUTES:
         raise UsageError(
-            f"The deadline must be between 1 and {MAX_SLA_MINUTES} minutes (a week).",
-            "/escalate config sla sevN <minutes>m",
+            "The deadline must be between 1 minute and a week.",
+            "/escalate config sla sevN <duration>",
         )
     workspace.set_setting(
         session,
@@ -152,6 +188,41 @@ def set_sla(session: Session, *, team_id: str, severity: str, minutes: int, now:
         value=str(minutes),
         now=now,
     )
+
+
+def set_resolve_target(
+    session: Session, *, team_id: str, severity: str, minutes: int, now: datetime
+) -> None:
+    """Set how long an acknowledged escalation of `severity` may stay unresolved."""
+    if not 1 <= minutes <= MAX_RESOLVE_MINUTES:
+        raise UsageError(
+            "The resolve target must be between 1 minute and 30 days.",
+            "/escalate config resolve sevN <duration>",
+        )
+    workspace.set_setting(
+        session,
+        team_id=team_id,
+        key=f"{_SETTING_PREFIX}resolve.{severity}",
+        value=str(minutes),
+        now=now,
+    )
+
+
+def set_causes(
+    session: Session, *, team_id: str, causes: Sequence[str], now: datetime
+) -> list[str]:
+    """Set the workspace's cause categories (the Resolve form and `cause=` use them);
+    returns them as saved."""
+    usage = "/escalate config causes equipment,staffing,carrier,…"
+    cleaned = list(dict.fromkeys(check_cause_word(cause, usage=usage) for cause in causes))
+    if not cleaned:
+        raise UsageError("List at least one cause, separated by commas.", usage)
+    if len(cleaned) > MAX_CAUSES:
+        raise UsageError(f"A workspace has at most {MAX_CAUSES} causes.", usage)
+    workspace.set_setting(
+        session, team_id=team_id, key=f"{_SETTING_PREFIX}causes", value=",".join(cleaned), now=now
+    )
+    return cleaned
 
 
 # -- input checks --------------------------------------------------------------------------
@@ -189,18 +260,38 @@ def check_text(text: str | None, *, limit: int, what: str) -> str:
     return value
 
 
-def check_cause(cause: str | None) -> str | None:
-    """A cause category: one lowercase word such as `equipment`."""
-    if cause is None or not cause.strip():
-        return None
+def check_cause_word(cause: str, *, usage: str = RESOLVE_USAGE) -> str:
+    """One lowercase word such as `equipment`, or a UsageError."""
     value = cause.strip().lower()
     if len(value) > CAUSE_LIMIT or not _CAUSE.match(value):
         raise UsageError(
             f"`{cause}` is not a cause; use one word of up to {CAUSE_LIMIT} letters, "
             f"such as {', '.join(COMMON_CAUSES[:4])}.",
-            "/escalate resolve ESC-<n> cause=<word> [note]",
+            usage,
         )
     return value
+
+
+def check_cause(cause: str | None, *, causes: Sequence[str] = COMMON_CAUSES) -> str | None:
+    """A cause from the workspace's list (`causes`); an unknown one gets "Did you mean …?"
+    instead of becoming a new category."""
+    if cause is None or not cause.strip():
+        return None
+    value = check_cause_word(cause)
+    if value in causes:
+        return value
+    close = process.extract(value, causes, scorer=fuzz.WRatio, limit=2, score_cutoff=60)
+    hint = (
+        f" Did you mean {' or '.join(f'`{match}`' for match, _score, _i in close)}?"
+        if close
+        else ""
+    )
+    raise UsageError(
+        f"`{value}` is not one of this workspace's causes.{hint} "
+        f"The causes are: {', '.join(causes)} (admins change them with "
+        "`/escalate config causes …`).",
+        RESOLVE_USAGE,
+    )
 
 
 def shorten(text: str, limit: int) -> str:
@@ -272,12 +363,15 @@ def open_escalation(
     severity: str,
     assignee_id: str | None = None,
     source_link: str | None = None,
+    opened_in: str | None = None,
+    fallback_chain: Sequence[str] = (),
     now: datetime,
 ) -> Escalation:
     """Open an escalation numbered `ESC-<n>` in the workspace and start its SLA timer.
 
-    The owner is `assignee_id`, else the first person of the severity's chain. The
-    timeline's first event (`opened`) names the level-1 person, who is to be paged.
+    The owner is the person paged first: `assignee_id` when one was chosen (before the
+    chain; the chain's level 1 is paged if they do not acknowledge in time), else level 1
+    of the severity's chain. The timeline's first event (`opened`) names them.
     """
     severity = severity.lower()
     if severity not in SEVERITIES:
@@ -285,7 +379,10 @@ def open_escalation(
     summary = check_summary(summary)
     details = check_text(details, limit=DETAILS_LIMIT, what="details")
     config = load_config(session, team_id=team_id)
-    chain = config.chain_for(severity)
+    # Nothing configured: posted where it was opened, and the admins are paged; nobody is
+    # ever left with no one to page.
+    chain = config.chain_for(severity) or tuple(dict.fromkeys(fallback_chain))
+    unconfigured = not config.chain_for(severity)
     deadline = now + config.sla_for(severity)
     escalation = Escalation(
         team_id=team_id,
@@ -296,11 +393,11 @@ def open_escalation(
         status=EscalationStatus.OPEN,
         reporter_id=reporter_id,
         assignee_id=assignee_id or (chain[0] if chain else None),
-        level=1 if chain else 0,
+        level=0 if assignee_id else (1 if chain else 0),
         reminder_count=0,
         ack_due_at=deadline,
         next_deadline_at=deadline,
-        channel_id=config.channel_id,
+        channel_id=config.channel_id or opened_in,
         source_link=(source_link or None) and source_link[:500],
         created_at=now,
     )
@@ -312,7 +409,8 @@ def open_escalation(
         kind=EventKind.OPENED,
         now=now,
         actor_id=reporter_id,
-        target_user_id=chain[0] if chain else None,
+        target_user_id=escalation.assignee_id,
+        note=UNCONFIGURED_NOTE if unconfigured and chain and not assignee_id else "",
     )
     return escalation
 
@@ -331,8 +429,9 @@ class Change:
 
     @property
     def paged_user_id(self) -> str | None:
-        """The chain person to page (opened, escalated, or a raised severity), if any."""
-        if self.event.kind in (EventKind.OPENED, EventKind.ESCALATED, EventKind.SEVERITY_CHANGED):
+        """The person to page: the new owner of an opened, escalated or reassigned
+        escalation, or level 1 for a raised severity."""
+        if self.event.kind in _PAGING_EVENTS:
             return self.event.target_user_id
         return None
 
@@ -341,6 +440,8 @@ class Change:
         """Reporter and owner (and a newly assigned owner), never the person who acted
         and never the person being paged (the page tells them)."""
         wanted = [self.escalation.reporter_id, self.escalation.assignee_id]
+        if self.event.kind == EventKind.RESOLVE_OVERDUE:
+            wanted = [self.escalation.assignee_id]  # raised with the owner alone
         skip = {self.event.actor_id, self.paged_user_id}
         return [user for user in dict.fromkeys(wanted) if user and user not in skip]
 
@@ -441,6 +542,7 @@ def acknowledge(
             "acknowledged_by": user_id,
             "assignee_id": user_id,
             "next_deadline_at": None,
+            "resolve_nudged_at": None,
         },
         conflict=_already("acknowledged"),
     )
@@ -463,7 +565,7 @@ def resolve(
     """Resolve an open or acknowledged escalation, with a note and a cause category.
     Resolving an unacknowledged one also counts as its acknowledgement (for MTTA)."""
     note = check_text(note, limit=NOTE_LIMIT, what="note")
-    cause = check_cause(cause)
+    cause = check_cause(cause, causes=load_config(session, team_id=team_id).causes)
     escalation = get_escalation(session, team_id=team_id, number=number)
     _transition(
         session,
@@ -526,16 +628,29 @@ def reopen(
 def assign(
     session: Session, *, team_id: str, number: int, user_id: str, assignee_id: str, now: datetime
 ) -> Change:
-    """Make `assignee_id` the owner of an unresolved escalation."""
+    """Make `assignee_id` the owner of an unresolved escalation. They are paged and must
+    acknowledge it themselves: it is open again with a fresh acknowledgement deadline (if
+    nobody acknowledges, it moves on up the chain from its current level)."""
     escalation = get_escalation(session, team_id=team_id, number=number)
-    if escalation.status == EscalationStatus.RESOLVED:
-        raise ConflictError(f"{escalation.ref} is resolved; reopen it before assigning it.")
+    if escalation.status not in _UNRESOLVED:
+        raise ConflictError(
+            f"{escalation.ref} is {escalation.status}; reopen it before assigning it."
+        )
     owner = escalation.assignee_id
+    deadline = now + load_config(session, team_id=team_id).sla_for(escalation.severity)
     _transition(
         session,
         escalation,
         allowed_from=_UNRESOLVED,
-        values={"assignee_id": assignee_id},
+        values={
+            "assignee_id": assignee_id,
+            "status": EscalationStatus.OPEN,
+            "acknowledged_at": None,
+            "acknowledged_by": None,
+            "ack_due_at": deadline,
+            "next_deadline_at": deadline,
+            "reminder_count": 0,
+        },
         conflict="{ref} is already assigned to that person (or was just resolved).",
         extra_condition=or_(
             Escalation.assignee_id.is_(None), Escalation.assignee_id != assignee_id
@@ -666,9 +781,12 @@ def advance_overdue(session: Session, *, now: datetime, limit: int = 200) -> lis
         owner = escalation.assignee_id
         period = config.sla_for(escalation.severity)
         values: dict[str, object] = {"next_deadline_at": now + period}
-        if seen_level < len(chain):
-            target = chain[seen_level]
-            values.update(level=seen_level + 1, assignee_id=target)
+        next_level = seen_level
+        while next_level < len(chain) and chain[next_level] == owner:
+            next_level += 1  # the owner is not paged again for their own level
+        if next_level < len(chain):
+            target = chain[next_level]
+            values.update(level=next_level + 1, assignee_id=target)
             kind = EventKind.ESCALATED
         else:
             # Only the first reminder names (and so pings) the owner; they come further
@@ -695,6 +813,53 @@ def advance_overdue(session: Session, *, now: datetime, limit: int = 200) -> lis
         session.refresh(escalation)
         event = _add_event(session, escalation, kind=kind, now=now, target_user_id=target)
         changes.append(Change(escalation, event, previous_owner_id=owner))
+    return changes
+
+
+def raise_unresolved(session: Session, *, now: datetime, limit: int = 200) -> list[Change]:
+    """Acknowledged escalations past their resolve target are raised with their owner, once
+    per acknowledgement (a reassignment or a reopen needs a new one). Claimed with an UPDATE,
+    so with several schedulers exactly one raises each."""
+    candidates = list(
+        session.scalars(
+            select(Escalation)
+            .where(
+                Escalation.status == EscalationStatus.ACKNOWLEDGED,
+                Escalation.resolve_nudged_at.is_(None),
+                Escalation.acknowledged_at <= now - MIN_RESOLVE_TARGET,
+            )
+            .order_by(Escalation.acknowledged_at)
+            .limit(limit)
+        )
+    )
+    configs = load_configs(session, team_ids={e.team_id for e in candidates})
+    changes: list[Change] = []
+    for escalation in candidates:
+        target = configs[escalation.team_id].resolve_target_for(escalation.severity)
+        assert escalation.acknowledged_at is not None
+        if escalation.acknowledged_at + target > now:
+            continue
+        result = session.execute(
+            update(Escalation)
+            .where(
+                Escalation.id == escalation.id,
+                Escalation.status == EscalationStatus.ACKNOWLEDGED,
+                Escalation.resolve_nudged_at.is_(None),
+            )
+            .values(resolve_nudged_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            continue
+        session.refresh(escalation)
+        event = _add_event(
+            session,
+            escalation,
+            kind=EventKind.RESOLVE_OVERDUE,
+            now=now,
+            target_user_id=escalation.assignee_id,
+        )
+        changes.append(Change(escalation, event))
     return changes
 
 
@@ -859,13 +1024,8 @@ def mean_duration(durations: Sequence[timedelta]) -> timedelta | None:
 
 
 def known_causes(session: Session, *, team_id: str) -> list[str]:
-    """The common causes plus every cause this workspace has used, for the resolve form."""
-    used = session.scalars(
-        select(Escalation.cause)
-        .where(Escalation.team_id == team_id, Escalation.cause.is_not(None))
-        .distinct()
-    )
-    return list(dict.fromkeys([*COMMON_CAUSES, *sorted(c for c in used if c)]))[:100]
+    """The workspace's causes, for the resolve form."""
+    return list(load_config(session, team_id=team_id).causes)
 
 
 # -- statistics ----------------------------------------------------------------------------

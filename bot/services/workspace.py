@@ -60,6 +60,17 @@ def forget_old_keys(session: Session, *, now: datetime) -> int:
     return result.rowcount or 0
 
 
+def known_admins(session: Session, *, team_id: str) -> list[str]:
+    """Workspace admins and owners Opsbot has seen (from cached Slack profiles)."""
+    return sorted(
+        session.scalars(
+            select(SlackUser.user_id).where(
+                SlackUser.team_id == team_id, SlackUser.is_admin.is_(True)
+            )
+        )
+    )
+
+
 def get_profile(session: Session, *, team_id: str, user_id: str) -> SlackUser | None:
     return session.scalar(
         select(SlackUser).where(SlackUser.team_id == team_id, SlackUser.user_id == user_id)

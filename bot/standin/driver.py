@@ -152,11 +152,22 @@ class SlackDriver:
         return self.send(json.dumps(body).encode(), "application/json", extra_headers=headers)
 
     def dm(
-        self, text: str, *, user: str, event_id: str | None = None, retry_num: int | None = None
+        self,
+        text: str,
+        *,
+        user: str,
+        event_id: str | None = None,
+        retry_num: int | None = None,
+        subtype: str | None = None,
+        files: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+        bot_id: str | None = None,
     ) -> Reply:
-        """Send the bot a direct message."""
+        """Send the bot a direct message: a person's, or with `subtype` (`file_share`,
+        `bot_message`, `message_changed` …), `files`, a `thread_ts` to reply in a thread, or
+        a `bot_id`, the other kinds Slack delivers in a DM."""
         ts = f"{int(self.clock())}.{next(self._ids):06d}"
-        event = {
+        event: dict[str, Any] = {
             "type": "message",
             "channel_type": "im",
             "channel": "D" + user[1:],
@@ -165,6 +176,8 @@ class SlackDriver:
             "ts": ts,
             "event_ts": ts,
         }
+        extra = {"subtype": subtype, "files": files, "thread_ts": thread_ts, "bot_id": bot_id}
+        event.update({key: value for key, value in extra.items() if value is not None})
         return self.event(event, event_id=event_id, retry_num=retry_num)
 
     def open_home(self, *, user: str) -> Reply:
@@ -240,6 +253,7 @@ class SlackDriver:
     def message_shortcut(
         self, callback_id: str, *, user: str, channel: str, message: dict[str, Any]
     ) -> Reply:
+        """Run a message shortcut on `message` in `channel`, as from its "More actions" menu."""
         payload = {
             "type": "message_action",
             "callback_id": callback_id,

@@ -11,8 +11,10 @@ from bot.blocks import render
 from bot.errors import ConflictError
 from bot.ids import ActionId, CallbackId
 from bot.messaging import escalations as messages
+from bot.messaging.profiles import admins_to_page
 from bot.models import EscalationStatus
 from bot.services import escalations, workspace
+from handlers.views.escalations import open_escalation_modal
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -98,25 +100,12 @@ def register(app: App, runtime: Runtime) -> None:
     def escalate_this(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
+        """The form pre-filled with the DM; submitting it opens the escalation."""
         ack()
-        team_id, user_id = _who(body)
-        now = runtime.clock.now()
-        request = json.loads(action["value"])
-        with runtime.db.session() as session:
-            if not workspace.claim_key(
-                session, team_id=team_id, key=f"escalate-this:{request['ts']}", now=now
-            ):
-                raise ConflictError("That message has already been escalated.")
-            escalation = escalations.open_escalation(
-                session,
-                team_id=team_id,
-                reporter_id=user_id,
-                severity=escalations.DEFAULT_SEVERITY,
-                now=now,
-                **messages.summary_and_details(request["text"]),
-            )
-            messages.tell_reporter_opened(session, escalation, channel=user_id, now=now)
-            messages.announce_opened(session, escalation, now=now)
+        text = str(json.loads(action["value"])["text"])
+        open_escalation_modal(
+            client, trigger_id=body["trigger_id"], **messages.summary_and_details(text)
+        )
 
     @app.action(ActionId.ESCALATION_OPEN_AS)
     def open_as(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
@@ -140,12 +129,10 @@ def register(app: App, runtime: Runtime) -> None:
                 summary=request["summary"],
                 details="",
                 severity=request.get("severity") or escalations.DEFAULT_SEVERITY,
+                opened_in=(body.get("channel") or {}).get("id"),
+                fallback_chain=admins_to_page(runtime, session, team_id=team_id),
                 now=now,
             )
             messages.announce_opened(session, escalation, now=now)
-        respond(
-            replace_original=True,
-            **render(
-                "messages/escalation_opened", e=messages.escalation_context(escalation, now=now)
-            ),
-        )
+            reply = messages.render_opened(session, escalation, now=now)
+        respond(replace_original=True, **reply)

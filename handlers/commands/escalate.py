@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.blocks import render
@@ -10,8 +11,14 @@ from bot.errors import UsageError
 from bot.grammar import escalate as grammar
 from bot.ids import Command
 from bot.messaging import escalations as messages
-from bot.messaging.profiles import is_admin, require_admin
-from bot.parsing import command_text, parse_channel_ref, parse_user_ref, split_words
+from bot.messaging.profiles import admins_to_page, is_admin, require_admin
+from bot.parsing import (
+    command_text,
+    parse_channel_ref,
+    parse_duration,
+    parse_user_ref,
+    split_words,
+)
 from bot.services import escalations
 
 if TYPE_CHECKING:
@@ -39,10 +46,12 @@ SEVERITY_USAGE = "/escalate severity ESC-<n> sev1|sev2|sev3|sev4"
 STATS_USAGE = "/escalate stats [7d|30d|90d]"
 CONFIG_USAGE = (
     "/escalate config channel #channel | config oncall [sevN] @l1 [@l2 …] | "
-    "config oncall [sevN] off | config sla sevN <minutes>m"
+    "config oncall [sevN] off | config sla sevN <duration> | config resolve sevN <duration> | "
+    "config causes <cause>,<cause>,…"
 )
 LIST_LIMIT = 25
 _CAUSE_OPTION = re.compile(r"(?:^|\s)cause=(\S*)", re.IGNORECASE)
+_MENTION_LABEL = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
 _DUPLICATE_OPTION = re.compile(r"(?:^|\s)duplicate=(\S*)", re.IGNORECASE)
 
 
@@ -54,6 +63,7 @@ class Request:
         self.client = client
         self.team_id = str(command["team_id"])
         self.user_id = str(command["user_id"])
+        self.channel_id = str(command.get("channel_id") or "") or None
         self.trigger_id = str(command.get("trigger_id") or "")
         text = command_text(command)
         word, _, rest = text.partition(" ")
@@ -106,10 +116,13 @@ def _open_now(request: Request, ack: Ack, *, severity: str | None, summary: str)
             summary=summary,
             details="",
             severity=severity or escalations.DEFAULT_SEVERITY,
+            opened_in=request.channel_id,
+            fallback_chain=admins_to_page(runtime, session, team_id=request.team_id),
             now=now,
         )
         messages.announce_opened(session, escalation, now=now)
-    ack(**render("messages/escalation_opened", e=messages.escalation_context(escalation, now=now)))
+        reply = messages.render_opened(session, escalation, now=now)
+    ack(**reply)
 
 
 def _list(request: Request, ack: Ack) -> None:
@@ -327,35 +340,75 @@ def _apply_config(
         escalations.set_channel(session, team_id=team_id, channel_id=channel_id, now=now)
         return "New escalations will be posted in that channel."
     if setting == "oncall":
-        severity = args[0].lower() if args and args[0].lower() in escalations.SEVERITIES else None
+        severity = grammar.severity_of(args[0]) if args else None
         people = args[1:] if severity else args
         scope = severity or "all severities"
         if [word.lower() for word in people] == ["off"]:
             escalations.set_chain(session, team_id=team_id, severity=severity, user_ids=[], now=now)
             return f"Removed the on-call chain for {scope}."
-        user_ids = [parse_user_ref(word) for word in people]
-        if not user_ids or None in user_ids:
-            raise UsageError("List the chain as @users, level 1 first.", CONFIG_USAGE)
-        chain = [user_id for user_id in user_ids if user_id]
+        chain = _chain(people)
         escalations.set_chain(session, team_id=team_id, severity=severity, user_ids=chain, now=now)
-        return f"Saved the on-call chain for {scope} ({len(chain)} levels)."
-    if setting == "sla":
-        if len(args) != 2 or args[0].lower() not in escalations.SEVERITIES:
-            raise UsageError("Give a severity and minutes, e.g. `sla sev1 5m`.", CONFIG_USAGE)
-        minutes = _minutes(args[1])
-        severity = args[0].lower()
-        escalations.set_sla(session, team_id=team_id, severity=severity, minutes=minutes, now=now)
-        return f"{severity} escalations must now be acknowledged within {minutes} minutes."
+        return f"Saved the on-call chain for {scope} ({len(chain)} levels), shown below."
+    if setting in ("sla", "resolve"):
+        severity = grammar.severity_of(args[0]) if len(args) == 2 else None
+        duration = parse_duration(args[1]) if len(args) == 2 else None
+        if severity is None or duration is None:
+            raise UsageError(
+                f"Give a severity and a duration, e.g. `{setting} sev1 1h30m` "
+                "(durations: 90m, 1h30m, 2h, 1d).",
+                CONFIG_USAGE,
+            )
+        if duration % timedelta(minutes=1):
+            raise UsageError("Durations are whole minutes, e.g. 90m or 1h30m.", CONFIG_USAGE)
+        minutes = int(duration.total_seconds() // 60)
+        if setting == "sla":
+            escalations.set_sla(
+                session, team_id=team_id, severity=severity, minutes=minutes, now=now
+            )
+            return (
+                f"{severity} escalations must now be acknowledged within "
+                f"{messages.format_duration(duration)}."
+            )
+        escalations.set_resolve_target(
+            session, team_id=team_id, severity=severity, minutes=minutes, now=now
+        )
+        return (
+            f"An acknowledged {severity} escalation not resolved within "
+            f"{messages.format_duration(duration)} is raised with its owner and in the huddle."
+        )
+    if setting == "causes":
+        causes = [word.strip().lower() for word in " ".join(args).split(",") if word.strip()]
+        saved = escalations.set_causes(session, team_id=team_id, causes=causes, now=now)
+        return f"Saved the causes: {', '.join(saved)}."
     raise UsageError(f"`{setting}` is not an escalation setting.", CONFIG_USAGE)
 
 
-def _minutes(text: str) -> int:
-    value = text.lower()
-    factor = 60 if value.endswith("h") else 1
-    digits = value.removesuffix("m").removesuffix("h")
-    if not digits.isdigit():
-        raise UsageError(f"`{text}` is not a number of minutes, e.g. 15m.", CONFIG_USAGE)
-    return int(digits) * factor
+def _person(word: str) -> str:
+    """How a person typed as `<@U123|maria>` is named in a message: `@maria`."""
+    match = _MENTION_LABEL.match(word)
+    return f"@{match.group(2) or match.group(1)}" if match else word
+
+
+def _chain(words: list[str]) -> list[str]:
+    """@user words → user ids, level 1 first; a word that is not a person, or a person
+    named twice, is refused by name."""
+    if not words:
+        raise UsageError("List the chain as @users, level 1 first.", CONFIG_USAGE)
+    chain: list[str] = []
+    for word in words:
+        user_id = parse_user_ref(word)
+        if user_id is None:
+            raise UsageError(
+                f"`{word}` is not a person I can page. Pick people with @ so that Slack "
+                "turns them into mentions.",
+                CONFIG_USAGE,
+            )
+        if user_id in chain:
+            raise UsageError(
+                f"{_person(word)} is in the chain twice; name each person once.", CONFIG_USAGE
+            )
+        chain.append(user_id)
+    return chain
 
 
 SUBCOMMANDS: dict[str, Callable[[Request, Ack], None]] = {

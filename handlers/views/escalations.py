@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from bot.errors import UsageError
 from bot.ids import CallbackId
 from bot.messaging import escalations as messages
+from bot.messaging.profiles import admins_to_page
 from bot.services import escalations, workspace
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ def register(app: App, runtime: Runtime) -> None:
                     severity=_value(values, "severity") or escalations.DEFAULT_SEVERITY,
                     assignee_id=_value(values, "assignee"),
                     source_link=view.get("private_metadata") or None,
+                    fallback_chain=admins_to_page(runtime, session, team_id=team_id),
                     now=now,
                 )
                 messages.tell_reporter_opened(session, escalation, channel=user_id, now=now)

@@ -102,17 +102,33 @@ def test_command_opens_posts_the_message_and_pages_level_one(
     assert "ESC-2" in second.text() and "sev3" in second.text()
 
 
-def test_without_a_channel_the_reply_says_how_and_the_escalation_is_kept(
+def test_without_a_channel_it_is_posted_where_it_was_opened_and_the_reply_says_how(
     slack: SlackDriver, fake_slack: FakeSlack, runtime: Runtime
 ) -> None:
     configure(runtime, channel=None, chain=(JOE,))
-    reply = slack.command("/escalate", "sev1 Conveyor 2 down", user=MARIA)
+    reply = slack.command("/escalate", "sev1 Conveyor 2 down", user=MARIA, channel="C0FLOOR")
     assert "ESC-1" in reply.text()
+    assert "Posted in <#C0FLOOR> (no escalation channel is set" in reply.text()
     assert "`/escalate config channel #channel`" in reply.text()
     wait_for_post(fake_slack, JOE, "You are on call for *ESC-1*")
     listed = slack.command("/escalate", "list", user=MARIA).text()
     assert "ESC-1" in listed and "Conveyor 2 down" in listed
-    assert fake_slack.messages_in(OPS_CHANNEL) == []
+    assert [m["text"] for m in fake_slack.messages_in("C0FLOOR") if not m["thread_ts"]] == [
+        "SEV1 ESC-1 (open): Conveyor 2 down"
+    ]
+
+
+def test_with_nothing_configured_the_admins_are_paged_and_told_how(
+    slack: SlackDriver, fake_slack: FakeSlack, runtime: Runtime
+) -> None:
+    slack.command("/ops", "status", user=ADMIN)  # Opsbot learns that ADMIN is an admin
+    reply = slack.command("/escalate", "sev1 Fire alarm zone B", user=MARIA, channel="C0FLOOR")
+    assert "Owner: <@UADMIN> (no on-call chain is set for sev1, so an admin is paged" in (
+        reply.text()
+    )
+    wait_for_post(fake_slack, ADMIN, "You are on call for *ESC-1*")
+    thread = [m for m in fake_slack.messages_in("C0FLOOR") if m["thread_ts"]]
+    assert "/escalate config oncall" in thread[0]["blocks"][0]["text"]["text"]
 
 
 def test_modal_opens_an_escalation_with_details_and_assignee(
@@ -136,8 +152,9 @@ def test_modal_opens_an_escalation_with_details_and_assignee(
     done = slack.submit(view, form_values(view, answers), user=MARIA)
     assert done.status == 200
     wait_for_post(fake_slack, MARIA, "ESC-1")
-    wait_for_post(fake_slack, JOE, "You are on call")
-    wait_for_post(fake_slack, ADMIN, "Opened by <@UMARIA>")
+    # The assignee chosen in the form is paged first and owns it; level 1 waits its turn.
+    wait_for_post(fake_slack, ADMIN, "You are on call")
+    assert dms_to(fake_slack, JOE) == []
     shown = message_text(channel_message(fake_slack))
     assert "SEV1 · ESC-1" in shown and "Door seal torn" in shown and "<@UADMIN>" in shown
 
@@ -190,7 +207,7 @@ def test_dm_opens_once_even_when_slack_retries_the_event(
     wait_for_post(fake_slack, JOE, "You are on call", count=2)
 
 
-def test_other_dms_get_help_and_a_one_click_escalate_button(
+def test_other_dms_get_help_and_an_escalate_this_button_that_opens_the_form(
     slack: SlackDriver, fake_slack: FakeSlack, runtime: Runtime
 ) -> None:
     configure(runtime)
@@ -199,14 +216,21 @@ def test_other_dms_get_help_and_a_one_click_escalate_button(
     assert "escalate Dock door 4 stuck open" in call.blocks_text()
     button = next(b for b in call["blocks"] if b["type"] == "actions")["elements"][0]
     slack.click(button["action_id"], user=MARIA, value=button["value"], channel="DMARIA")
+    # Slack sends the same view id with every submission of one modal.
+    view = {**fake_slack.wait_for("views.open")[0]["view"], "id": "VDMHELP1"}
+    summary = next(b for b in view["blocks"] if b.get("block_id") == "summary")
+    assert summary["element"]["initial_value"] == "The dock 5 leveller is making a grinding noise"
+    assert "ESC-1" not in slack.command("/escalate", "list all", user=MARIA).text()
+
+    answers = {"summary": summary["element"]["initial_value"], "severity": "sev2"}
+    slack.submit(view, form_values(view, answers), user=MARIA)
     wait_for_post(fake_slack, MARIA, "ESC-1")
-    again = slack.click(button["action_id"], user=MARIA, value=button["value"], channel="DMARIA")
-    assert again.status == 200
-    refusal = fake_slack.wait_for(
-        "response_url", lambda c: "already been escalated" in c.blocks_text()
-    )
-    assert refusal[0]["response_type"] == "ephemeral"
-    assert "grinding noise" in message_text(channel_message(fake_slack))
+    shown = message_text(channel_message(fake_slack))
+    assert "SEV2 · ESC-1" in shown and "grinding noise" in shown
+    # A second click opens a second form; the first form, submitted again, opens nothing.
+    slack.click(button["action_id"], user=MARIA, value=button["value"], channel="DMARIA")
+    assert len(fake_slack.wait_for("views.open", count=2)) == 2
+    slack.submit(view, form_values(view, answers), user=MARIA)
     assert "ESC-2" not in slack.command("/escalate", "list all", user=MARIA).text()
 
 
@@ -221,9 +245,8 @@ def test_summary_limit_and_hostile_text(
     assert "&lt;!channel&gt;" in reply.text() and "<!channel>" not in reply.text()
     wait_for_post(fake_slack, OPS_CHANNEL, "Opened by")
     shown = message_text(channel_message(fake_slack))
-    assert (
-        "&lt;!channel&gt; see &lt;https://evil.example|your bank&gt; &amp; &lt;@UADMIN&gt;" in shown
-    )
+    # A mention typed in the summary stays a mention; nothing else becomes a ping or a link.
+    assert "&lt;!channel&gt; see &lt;https://evil.example|your bank&gt; &amp; <@UADMIN>" in shown
     assert "<!channel>" not in shown and "<https://evil" not in shown
     slack.command("/escalate", "resolve ESC-1 cause=system <!here> fixed", user=MARIA)
     wait_for_post(fake_slack, OPS_CHANNEL, "Resolved by")
@@ -250,7 +273,9 @@ def test_ack_resolve_reopen_assign_by_command_update_message_thread_and_dms(
 
     assigned = slack.command("/escalate", "assign ESC-1 <@UMARIA|maria>", user=JOE)
     assert "assigned it to <@UMARIA>" in assigned.text()
-    wait_for_post(fake_slack, MARIA, "assigned it to <@UMARIA>")
+    # The new owner is paged and must acknowledge it: it is open again.
+    wait_for_post(fake_slack, MARIA, "You are on call for *ESC-1*")
+    assert "Open" in message_text(channel_message(fake_slack))
 
     resolved = slack.command("/escalate", "resolve ESC-1 cause=Inventory Recount done", user=MARIA)
     assert "Resolved by <@UMARIA> (cause: inventory)" in resolved.text()
@@ -305,7 +330,7 @@ def test_buttons_ack_once_reassign_resolve_with_modal_and_reopen(
         message=message,
         block_id="escalation_actions_1",
     )
-    wait_for_post(fake_slack, MARIA, "assigned it to <@UMARIA>")
+    wait_for_post(fake_slack, MARIA, "You are on call for *ESC-1*")
 
     slack.click("escalation_resolve", user=MARIA, value="1", channel=OPS_CHANNEL, message=message)
     view = fake_slack.wait_for("views.open")[0]["view"]
@@ -482,28 +507,39 @@ def test_config_is_admin_only_and_shows_the_settings(slack: SlackDriver, runtime
     denied = slack.command("/escalate", "config channel <#C0OPS|ops>", user=MARIA).text()
     assert "Only workspace admins and owners" in denied
     assert "Escalate" not in denied
-    assert "Posted in" not in slack.command("/escalate", "Test", user=MARIA).text()
+    assert "Owner:" not in slack.command("/escalate", "Test", user=MARIA).text()
 
     saved = slack.command("/escalate", "config channel <#C0OPS|ops>", user=ADMIN).text()
     assert "<#C0OPS>" in saved
     chain = slack.command(
         "/escalate", "config oncall sev1 <@UJOE|joe> <@UMARIA>", user=ADMIN
     ).text()
-    assert "*sev1* (critical): ack within 5m (default) · chain: 1. <@UJOE> → 2. <@UMARIA>" in chain
+    assert "Saved the on-call chain for sev1 (2 levels), shown below." in chain
+    assert "*sev1* (critical): ack within 5m (default) · resolve within " in chain
+    assert "chain: 1. <@UJOE> → 2. <@UMARIA>" in chain
     everyone = slack.command("/escalate", "config oncall <@UADMIN>", user=ADMIN).text()
+    assert "*sev2* (high): ack within 15m (default)" in everyone
+    assert "chain: 1. <@UADMIN> (all severities)" in everyone
+    sla = slack.command("/escalate", "config sla sev2 1h30m", user=ADMIN).text()
+    assert "sev2 escalations must now be acknowledged within 1h 30m" in sla
+    assert "*sev2* (high): ack within 1h 30m ·" in sla
     assert (
-        "*sev2* (high): ack within 15m (default) · chain: 1. <@UADMIN> (all severities)" in everyone
+        "Give a severity and a duration"
+        in slack.command("/escalate", "config sla sev2 0m", user=ADMIN).text()
     )
-    sla = slack.command("/escalate", "config sla sev2 30m", user=ADMIN).text()
-    assert "*sev2* (high): ack within 30m ·" in sla
-    assert "between 1 and" in slack.command("/escalate", "config sla sev2 0m", user=ADMIN).text()
+    resolve = slack.command("/escalate", "config resolve sev1 2h", user=ADMIN).text()
+    assert "resolve within 2h" in resolve
+    twice = slack.command("/escalate", "config oncall <@UJOE|joe> <@UJOE|joe>", user=ADMIN)
+    assert "@joe is in the chain twice" in twice.text()
+    nobody = slack.command("/escalate", "config oncall <@UJOE> @nobody", user=ADMIN).text()
+    assert "`@nobody` is not a person I can page" in nobody
+    causes = slack.command("/escalate", "config causes brakes, tyres,Staffing", user=ADMIN)
+    assert "Saved the causes: brakes, tyres, staffing." in causes.text()
     off = slack.command("/escalate", "config oncall sev1 off", user=ADMIN).text()
-    assert (
-        "*sev1* (critical): ack within 5m (default) · chain: 1. <@UADMIN> (all severities)" in off
-    )
+    assert "chain: 1. <@UADMIN> (all severities)" in off.split("*sev1*")[1].split("*sev2*")[0]
     assert "Channel: <#C0OPS>" in slack.command("/escalate", "config", user=MARIA).text()
     bad = slack.command("/escalate", "config oncall sev1 joe", user=ADMIN).text()
-    assert "@users" in bad and "Usage:" in bad
+    assert "`joe` is not a person I can page" in bad and "Usage:" in bad
 
 
 def test_help_lists_every_subcommand(slack: SlackDriver) -> None:

@@ -73,7 +73,7 @@ def test_channel_message_escapes_and_fits_long_details() -> None:
             now=NOW,
         )
         shown = _text(payload)
-        assert "&lt;!channel&gt; &lt;https://x|y&gt; &amp; &lt;@U123&gt;" in shown
+        assert "&lt;!channel&gt; &lt;https://x|y&gt; &amp; <@U123>" in shown
         assert "<!channel>" not in shown
     assert "breached 55m ago" in _text(messages.render_escalation(_escalation(), now=NOW))
 
@@ -151,7 +151,7 @@ def test_format_duration() -> None:
     assert [messages.format_duration(timedelta(seconds=s)) for s in (30, 720, 11100, 180000)] == [
         "<1m",
         "12m",
-        "3h 05m",
+        "3h 5m",
         "2d 2h",
     ]
     assert messages.format_duration(None) == "—"
