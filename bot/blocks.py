@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache, lru_cache
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
+
+from bot.durations import format_duration
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 MAX_MESSAGE_BLOCKS = 50
@@ -113,23 +115,6 @@ def _slack_time(moment: datetime | None) -> Mrkdwn:
     utc = moment.astimezone(UTC)
     fallback = f"{utc:%a} {utc.day} {utc:%b %H:%M} UTC"
     return Mrkdwn(f"<!date^{int(utc.timestamp())}^{SLACK_TIME_FORMAT}|{fallback}>")
-
-
-def format_duration(delta: timedelta | None) -> str:
-    """How long something took or has lasted: `<1m`, `12m`, `1h 5m`, `2h`, `2d 3h`, `2d`;
-    None → `—`."""
-    if delta is None:
-        return "—"
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 1:
-        return "<1m"
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    return f"{minutes}m"
 
 
 def _local_time(

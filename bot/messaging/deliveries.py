@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.blocks import render
+from bot.durations import format_duration
 from bot.ids import ActionId
-from bot.messaging.escalations import dm, format_duration
+from bot.messaging.escalations import dm
 from bot.services import outbox, workspace
 
 if TYPE_CHECKING:

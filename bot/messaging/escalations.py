@@ -11,7 +11,8 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.blocks import format_duration, render
+from bot.blocks import render
+from bot.durations import format_duration
 from bot.errors import NotFoundError
 from bot.ids import ActionId, CallbackId
 from bot.messaging import home

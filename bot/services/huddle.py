@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.durations import format_duration
 from bot.errors import NotFoundError
 from bot.models import HuddleConfig, PostStatus, ScheduledPost
 from bot.services.due_posts import DuePost, PostSchedule, due_posts
@@ -506,18 +507,6 @@ def rank_attention(
         )
     items.sort(key=lambda item: (-item.score, _KIND_ORDER[item.kind]))
     return items[:limit]
-
-
-def format_duration(span: timedelta) -> str:
-    """A short human duration: `45m`, `3h 20m`, `2d 4h`."""
-    minutes = max(int(span.total_seconds() // 60), 0)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    return f"{minutes}m"
 
 
 _KPI_ORDER = {
