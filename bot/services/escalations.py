@@ -176,16 +176,14 @@ def set_chain(
 
 def set_sla(session: Session, *, team_id: str, severity: str, minutes: int, now: datetime) -> None:
     """Set how many minutes an escalation of `severity` may wait for an acknowledgement."""
-    if not 1 <= minutes <= MAX_SLA_MINUTES:
-        raise UsageError(
-            "The deadline must be between 1 minute and a week.",
-            "/escalate config sla sevN <duration>",
-        )
-    workspace.set_setting(
+    _set_minutes(
         session,
         team_id=team_id,
-        key=f"{_SETTING_PREFIX}sla.{severity}",
-        value=str(minutes),
+        key=f"sla.{severity}",
+        minutes=minutes,
+        most=MAX_SLA_MINUTES,
+        refusal="The deadline must be between 1 minute and a week.",
+        usage="/escalate config sla sevN <duration>",
         now=now,
     )
 
@@ -194,17 +192,33 @@ def set_resolve_target(
     session: Session, *, team_id: str, severity: str, minutes: int, now: datetime
 ) -> None:
     """Set how long an acknowledged escalation of `severity` may stay unresolved."""
-    if not 1 <= minutes <= MAX_RESOLVE_MINUTES:
-        raise UsageError(
-            "The resolve target must be between 1 minute and 30 days.",
-            "/escalate config resolve sevN <duration>",
-        )
-    workspace.set_setting(
+    _set_minutes(
         session,
         team_id=team_id,
-        key=f"{_SETTING_PREFIX}resolve.{severity}",
-        value=str(minutes),
+        key=f"resolve.{severity}",
+        minutes=minutes,
+        most=MAX_RESOLVE_MINUTES,
+        refusal="The resolve target must be between 1 minute and 30 days.",
+        usage="/escalate config resolve sevN <duration>",
         now=now,
+    )
+
+
+def _set_minutes(
+    session: Session,
+    *,
+    team_id: str,
+    key: str,
+    minutes: int,
+    most: int,
+    refusal: str,
+    usage: str,
+    now: datetime,
+) -> None:
+    if not 1 <= minutes <= most:
+        raise UsageError(refusal, usage)
+    workspace.set_setting(
+        session, team_id=team_id, key=f"{_SETTING_PREFIX}{key}", value=str(minutes), now=now
     )
 
 
