@@ -21,6 +21,8 @@ class ActionId(StrEnum):
     ESCALATION_REOPEN = "escalation_reopen"
     ESCALATE_THIS = "escalate_this"
     ESCALATION_OPEN_AS = "escalation_open_as"
+    ESCALATION_SEVERITY = "escalation_severity"
+    ESCALATION_CANCEL = "escalation_cancel"
     # standups
     STANDUP_OPEN = "standup_open"
     STANDUP_ESCALATE_BLOCKER = "standup_escalate_blocker"

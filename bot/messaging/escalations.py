@@ -214,24 +214,38 @@ def render_config(config: escalations.EscalationConfig, *, saved: str | None) ->
 
 
 def render_escalation(escalation: Escalation, *, now: datetime) -> dict[str, Any]:
-    """The escalation's channel message."""
+    """The escalation's channel message, with its controls."""
     return render(
         "messages/escalation",
         e=escalation_context(escalation, now=now),
         actions=ActionId,
+        severities=[(s, escalations.SEVERITY_NAMES[s]) for s in escalations.SEVERITIES],
     )
 
 
 def render_show(
-    escalation: Escalation, events: list[EscalationEvent], *, now: datetime
+    escalation: Escalation,
+    events: list[EscalationEvent],
+    *,
+    now: datetime,
+    config: escalations.EscalationConfig | None = None,
 ) -> dict[str, Any]:
-    """`/escalate show`: the details and the timeline (the latest events when it is long)."""
+    """`/escalate show`: the details, what happens next (the next step or reminder of an
+    open one, the resolve target of an acknowledged one) and the timeline (the latest events
+    when it is long)."""
     shown = events[-TIMELINE_LIMIT:]
+    resolve_by = None
+    if escalation.status == EscalationStatus.ACKNOWLEDGED and escalation.acknowledged_at:
+        target = (config or escalations.EscalationConfig()).resolve_target_for(escalation.severity)
+        resolve_by = escalation.acknowledged_at + target
     return render(
         "messages/escalation_show",
         e=escalation_context(escalation, now=now),
         events=[event_context(event) for event in shown],
         hidden=len(events) - len(shown),
+        reminding=escalation.status == EscalationStatus.OPEN and escalation.reminder_count > 0,
+        resolve_by=resolve_by,
+        raised=escalation.resolve_nudged_at is not None,
     )
 
 

@@ -898,6 +898,7 @@ class EscalationSummary:
     acknowledged_at: datetime | None
     resolved_at: datetime | None
     sla_breached: bool
+    resolve_overdue_since: datetime | None = None
 
     @property
     def ref(self) -> str:
@@ -927,6 +928,7 @@ def summarize(escalation: Escalation, *, now: datetime) -> EscalationSummary:
         acknowledged_at=escalation.acknowledged_at,
         resolved_at=escalation.resolved_at,
         sla_breached=is_sla_breached(escalation, now=now),
+        resolve_overdue_since=escalation.resolve_nudged_at,
     )
 
 

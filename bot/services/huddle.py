@@ -75,6 +75,8 @@ class OpenEscalation:
     opened_at: datetime
     sla_deadline: datetime | None
     sla_breached: bool
+    # When it went past its resolve target while acknowledged (raised in the next huddle).
+    resolve_overdue_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -401,6 +403,7 @@ def build_huddle(
         since=since,
         attention=rank_attention(
             now=now,
+            since=since,
             kpis=kpis or [],
             open_escalations=open_escalations or [],
             blockers=standup.blockers if standup else [],
@@ -441,6 +444,8 @@ def channel_huddle(
 #    Escalations within their SLA are being handled and score nothing.
 #  - A KPI off target by at least 10 % of its target ("far off"): one point per 5 % of miss
 #    (20 % below target = 4 points, like a sev2 one hour late).
+#  - An acknowledged escalation past its resolve target, once (the first huddle after):
+#    its severity weight, like one hour past the SLA.
 #  - A standup blocker older than a day: two points per day of age.
 # Ties go to escalations, then KPIs, then blockers, then the oldest or biggest first.
 SEVERITY_WEIGHT = {1: 8.0, 2: 4.0, 3: 2.0, 4: 1.0}
@@ -464,11 +469,23 @@ def rank_attention(
     kpis: Sequence[KpiLine],
     open_escalations: Sequence[OpenEscalation],
     blockers: Sequence[Blocker],
+    since: datetime | None = None,
     limit: int = ATTENTION_ITEMS,
 ) -> list[AttentionItem]:
     """The most urgent items by the rule above, most urgent first."""
     items: list[AttentionItem] = []
     for escalation in open_escalations:
+        overdue_since = escalation.resolve_overdue_since
+        if overdue_since is not None and (since is None or overdue_since >= since):
+            # Raised once: in the first huddle after it went past its resolve target.
+            items.append(
+                AttentionItem(
+                    "escalation",
+                    f"{escalation.id} (sev{escalation.severity}) {escalation.summary}",
+                    "acknowledged but past its resolve target",
+                    SEVERITY_WEIGHT.get(escalation.severity, 1.0),
+                )
+            )
         if not escalation.sla_breached or escalation.sla_deadline is None:
             continue
         overdue = max(now - escalation.sla_deadline, timedelta(0))

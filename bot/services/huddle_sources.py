@@ -69,6 +69,7 @@ def open_escalation_lines(
             opened_at=row.created_at,
             sla_deadline=None if row.acknowledged_at else row.ack_due_at,
             sla_breached=row.sla_breached,
+            resolve_overdue_since=row.resolve_overdue_since,
         )
         for row in escalations.open_escalations(session, team_id=team_id, now=now)
     ]

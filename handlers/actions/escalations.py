@@ -11,7 +11,7 @@ from bot.blocks import render
 from bot.errors import ConflictError
 from bot.ids import ActionId, CallbackId
 from bot.messaging import escalations as messages
-from bot.messaging.profiles import admins_to_page
+from bot.messaging.profiles import admins_to_page, is_admin
 from bot.models import EscalationStatus
 from bot.services import escalations, workspace
 from handlers.views.escalations import open_escalation_modal
@@ -73,6 +73,27 @@ def register(app: App, runtime: Runtime) -> None:
             number=_number(action),
             assignee_id=str(action["selected_user"]),
         )
+
+    @app.action(ActionId.ESCALATION_SEVERITY)
+    def change_severity(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        apply_change(
+            body,
+            client,
+            escalations.change_severity,
+            number=_number(action),
+            severity=str(action["selected_option"]["value"]),
+        )
+
+    @app.action(ActionId.ESCALATION_CANCEL)
+    def cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = _who(body)
+        with runtime.db.session() as session:
+            admin = is_admin(runtime, session, client, team_id=team_id, user_id=user_id)
+        apply_change(body, client, escalations.cancel, number=_number(action), is_admin=admin)
 
     @app.action(ActionId.ESCALATION_RESOLVE)
     def resolve(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:

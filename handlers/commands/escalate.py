@@ -170,7 +170,8 @@ def _show(request: Request, ack: Ack) -> None:
     with runtime.db.session() as session:
         escalation = escalations.get_escalation(session, team_id=request.team_id, number=number)
         events = escalations.timeline(session, escalation=escalation)
-    ack(**messages.render_show(escalation, events, now=runtime.clock.now()))
+        config = escalations.load_config(session, team_id=request.team_id)
+    ack(**messages.render_show(escalation, events, now=runtime.clock.now(), config=config))
 
 
 def _change(

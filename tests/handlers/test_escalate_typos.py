@@ -126,3 +126,36 @@ def test_a_cancelled_escalation_stops_paging_and_leaves_stats_and_lists(
     assert "(cancelled)" in card["text"]
     again = slack.command("/escalate", "cancel ESC-2", user=REPORTER).text()
     assert "already cancelled" in again
+
+
+def test_severity_and_cancel_from_the_escalation_message(
+    slack: SlackDriver, runtime: Runtime, fake_slack: FakeSlack
+) -> None:
+    configure(runtime, chain=(JOE,))
+    slack.command("/escalate", "Dock door 4 stuck", user=REPORTER)
+    [card] = [m for m in fake_slack.messages_in(OPS_CHANNEL) if not m["thread_ts"]]
+    controls = next(b for b in card["blocks"] if b["type"] == "actions")
+    kinds = [element["action_id"] for element in controls["elements"]]
+    assert kinds[-2:] == ["escalation_severity", "escalation_cancel"]
+    slack.click(
+        "escalation_severity",
+        user=JOE,
+        selected={"selected_option": {"value": "sev2"}},
+        channel=OPS_CHANNEL,
+        message=card,
+        block_id=controls["block_id"],
+    )
+    with runtime.db.session() as session:
+        assert escalations.get_escalation(session, team_id=TEAM, number=1).severity == "sev2"
+    denied = slack.click(
+        "escalation_cancel", user=MARIA, value="1", channel=OPS_CHANNEL, message=card
+    )
+    assert denied.status == 200
+    assert (
+        "Only the reporter, the owner or an admin"
+        in fake_slack.calls_to("response_url")[-1].blocks_text()
+    )
+    slack.click("escalation_cancel", user=REPORTER, value="1", channel=OPS_CHANNEL, message=card)
+    [card] = [m for m in fake_slack.messages_in(OPS_CHANNEL) if not m["thread_ts"]]
+    assert "(cancelled)" in card["text"]
+    assert not any(b["type"] == "actions" for b in card["blocks"])

@@ -36,6 +36,8 @@ def test_an_acknowledged_escalation_past_its_resolve_target_is_raised_once(
     configure(runtime, chain=(JOE,))
     slack.command("/escalate", "sev1 Sprinkler valve leaking", user=REPORTER)
     slack.command("/escalate", "ack ESC-1 on it", user=JOE)
+    shown = slack.command("/escalate", "show ESC-1", user=JOE).text()
+    assert "Resolve target: <!date^" in shown and "its owner is told once" in shown
     clock.advance(timedelta(hours=3, minutes=59))
     runtime.scheduler.tick()
 
@@ -52,3 +54,39 @@ def test_an_acknowledged_escalation_past_its_resolve_target_is_raised_once(
     clock.advance(timedelta(days=2))
     runtime.scheduler.tick()
     assert len(raised(JOE)) == 1  # once per acknowledgement
+
+
+def test_the_next_huddle_raises_it_once(
+    slack: SlackDriver, runtime: Runtime, fake_slack: FakeSlack, clock: ManualClock
+) -> None:
+    configure(runtime, chain=(JOE,))
+    slack.command("/huddle", "config <#C0HUDDLE|huddle> time=09:00 tz=UTC", user=ADMIN)
+    slack.command("/escalate", "sev1 Sprinkler valve leaking", user=REPORTER)
+    slack.command("/escalate", "ack ESC-1 on it", user=JOE)
+    clock.advance(timedelta(hours=4))  # 12:00 UTC: past the 4-hour resolve target
+    runtime.scheduler.tick()
+    preview = slack.command("/huddle", "preview", user=ADMIN, channel="C0HUDDLE").text()
+    assert "acknowledged but past its resolve target" in preview
+    clock.set(clock.now().replace(hour=9, minute=0) + timedelta(days=1))
+    runtime.scheduler.tick()
+    [posted] = [m for m in fake_slack.messages_in("C0HUDDLE") if not m.get("thread_ts")]
+    assert "past its resolve target" in str(posted["blocks"])
+    clock.advance(timedelta(hours=1))
+    later = slack.command("/huddle", "preview", user=ADMIN, channel="C0HUDDLE").text()
+    assert "past its resolve target" not in later
+
+
+def test_show_says_when_an_unacknowledged_one_is_next_chased(
+    slack: SlackDriver, runtime: Runtime, clock: ManualClock
+) -> None:
+    configure(runtime, chain=(JOE,))
+    slack.command("/escalate", "sev1 Ammonia alarm", user=REPORTER)
+    assert (
+        "it moves up the chain: <!date^"
+        in slack.command("/escalate", "show ESC-1", user=JOE).text()
+    )
+    clock.advance(timedelta(minutes=5))
+    runtime.scheduler.tick()
+    shown = slack.command("/escalate", "show ESC-1", user=JOE).text()
+    assert "the channel is reminded next <!date^" in shown
+    assert "further apart each time" in shown
