@@ -295,8 +295,10 @@ def escalation_part(
         context = escalation_context(escalation, now=now)
         assert event is not None
         if part == "page":
-            # The page is about the level it was sent for, even if it arrives late.
-            context["level"] = event.level or context["level"]
+            # The page is about the level it was sent for, even if it arrives late; an
+            # assignee (chosen when opening, or reassigned to) is paged as such, not as a level.
+            assignee = event.kind == EventKind.ASSIGNED or not event.level
+            context["level"] = 0 if assignee else event.level
             return render("messages/escalation_page", e=context, actions=ActionId)
         template = "messages/escalation_event" if part == "line" else "messages/escalation_update"
         return render(template, e=context, event=event_context(event))

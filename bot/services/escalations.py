@@ -561,7 +561,14 @@ def acknowledge(
         conflict=_already("acknowledged"),
     )
     event = _add_event(
-        session, escalation, kind=EventKind.ACKNOWLEDGED, now=now, actor_id=user_id, note=note
+        session,
+        escalation,
+        kind=EventKind.ACKNOWLEDGED,
+        now=now,
+        actor_id=user_id,
+        note=note,
+        # Someone else's escalation: the timeline says whose it was.
+        target_user_id=owner if owner and owner != user_id else None,
     )
     return Change(escalation, event, previous_owner_id=owner)
 

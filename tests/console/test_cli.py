@@ -49,7 +49,7 @@ def test_scripted_demo_session_prints_the_conversation_and_exits(tmp_path: Path)
     # The 40 minutes brought the demo's unacknowledged sev1 to level 2 and a reminder;
     # Priya acknowledges it from the reminder.
     assert "Not acknowledged in time: escalated to level 2" in out
-    assert "│ :white_check_mark: Acknowledged by @priya." in out
+    assert "│ :white_check_mark: Acknowledged by @priya, who takes it over from @maria." in out
     assert "Usage: :click N" in out
     assert out.count("/ops help\n") == 1  # nothing runs after :quit
     assert (tmp_path / "console.db").exists()

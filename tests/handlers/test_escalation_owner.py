@@ -91,3 +91,18 @@ def test_a_reassignment_pages_the_new_owner_who_must_acknowledge(
     acked = slack.command("/escalate", "ack ESC-1", user=MARIA).text()
     assert "Acknowledged by <@UMARIA>" in acked
     assert owner_and_status(runtime) == (MARIA, EscalationStatus.ACKNOWLEDGED)
+
+
+def test_the_timeline_names_every_change_of_owner_and_why(
+    slack: SlackDriver, runtime: Runtime, fake_slack: FakeSlack
+) -> None:
+    configure(runtime, chain=(JOE,))
+    slack.command("/escalate", "sev2 Dock door 4 stuck", user=REPORTER)
+    slack.command("/escalate", "ack ESC-1", user=MARIA)
+    slack.command("/escalate", "assign ESC-1 <@UADMIN|ada>", user=MARIA)
+    shown = slack.command("/escalate", "show ESC-1", user=MARIA).text()
+    assert "paging level 1: <@UJOE>" in shown
+    assert "Acknowledged by <@UMARIA>, who takes it over from <@UJOE>." in shown
+    assert "assigned it to <@UADMIN>, who is paged and must acknowledge it." in shown
+    [page] = [t for t in dms_to(fake_slack, ADMIN) if "You are on call" in t]
+    assert "as its assignee" in page
