@@ -16,8 +16,31 @@ from dataclasses import dataclass
 from rapidfuzz.distance import OSA
 
 from bot.errors import UsageError
+from bot.parsing import parse_channel_ref, parse_duration, parse_user_ref, split_words
+from bot.services import escalations
 
 OPEN_USAGE = "/escalate [sev1|sev2|sev3|sev4] <summary>"
+USAGE = (
+    "/escalate [<severity>] <summary> | list [open|mine|all] | show ESC-<n> | "
+    "ack|resolve|reopen ESC-<n> [note] | assign ESC-<n> @user | severity ESC-<n> sevN | "
+    "cancel ESC-<n> [duplicate=ESC-<m>] [reason] | stats [<period>] | config | help"
+)
+LIST_USAGE = "/escalate list [open|mine|all]"
+SHOW_USAGE = "/escalate show ESC-<n>"
+ACK_USAGE = "/escalate ack ESC-<n> [note]"
+RESOLVE_USAGE = "/escalate resolve ESC-<n> [cause=<word>] [note]"
+REOPEN_USAGE = "/escalate reopen ESC-<n> [note]"
+ASSIGN_USAGE = "/escalate assign ESC-<n> @user"
+SEVERITY_USAGE = "/escalate severity ESC-<n> sev1|sev2|sev3|sev4"
+CANCEL_USAGE = "/escalate cancel ESC-<n> [duplicate=ESC-<m>] [reason]"
+STATS_USAGE = "/escalate stats [7d|4w|3m|1y|today|week|month]"
+CONFIG_USAGE = (
+    "/escalate config channel #channel | config oncall [sevN] @l1 [@l2 …] | "
+    "config oncall [sevN] off | config sla sevN <duration> | config resolve sevN <duration> | "
+    "config causes <cause>,<cause>,…"
+)
+PERIOD_WORDS = {"today": 1, "week": 7, "month": 30}
+PERIOD_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
 SEVERITY_WORDS = {
     **{f"sev{n}": f"sev{n}" for n in range(1, 5)},
     **{f"p{n}": f"sev{n}" for n in range(1, 5)},
@@ -67,9 +90,108 @@ class OpenNow:
 
 
 @dataclass(frozen=True)
-class Subcommand:
-    name: str
-    rest: str
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class ListEscalations:
+    scope: str  # open, mine or all
+
+
+@dataclass(frozen=True)
+class Show:
+    number: int
+
+
+@dataclass(frozen=True)
+class Acknowledge:
+    number: int
+    note: str
+
+
+@dataclass(frozen=True)
+class Resolve:
+    number: int
+    note: str
+    cause: str | None
+
+
+@dataclass(frozen=True)
+class Reopen:
+    number: int
+    note: str
+
+
+@dataclass(frozen=True)
+class Assign:
+    number: int
+    user_id: str
+
+
+@dataclass(frozen=True)
+class ChangeSeverity:
+    number: int
+    severity: str
+
+
+@dataclass(frozen=True)
+class Cancel:
+    number: int
+    reason: str
+    duplicate_of: int | None
+
+
+@dataclass(frozen=True)
+class Stats:
+    days: int
+
+
+@dataclass(frozen=True)
+class ShowConfig:
+    pass
+
+
+@dataclass(frozen=True)
+class ConfigChannel:
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class ConfigChain:
+    severity: str | None  # None: every severity
+    user_ids: tuple[str, ...]  # empty: remove the chain
+
+
+@dataclass(frozen=True)
+class ConfigDuration:
+    setting: str  # sla (acknowledge within) or resolve (resolve within)
+    severity: str
+    minutes: int
+
+
+@dataclass(frozen=True)
+class ConfigCauses:
+    causes: tuple[str, ...]
+
+
+Command = (
+    Help
+    | ListEscalations
+    | Show
+    | Acknowledge
+    | Resolve
+    | Reopen
+    | Assign
+    | ChangeSeverity
+    | Cancel
+    | Stats
+    | ShowConfig
+    | ConfigChannel
+    | ConfigChain
+    | ConfigDuration
+    | ConfigCauses
+)
 
 
 @dataclass(frozen=True)
@@ -92,14 +214,14 @@ def severity_of(word: str) -> str | None:
     return SEVERITY_WORDS.get(word.lower().rstrip(_PUNCTUATION))
 
 
-def parse(text: str) -> OpenNow | Subcommand | DidYouMean:
+def parse(text: str) -> OpenNow | Command | DidYouMean:
     """What `/escalate <text>` asks for (text is not empty)."""
     text = text.strip()
     first, _, rest = text.partition(" ")
     rest = rest.strip()
     word = first.lower()
     if word in SUBCOMMANDS:
-        return Subcommand(word, rest)
+        return _subcommand(word, rest)
     severity = severity_of(first)
     if severity is not None:
         if not rest:
@@ -132,3 +254,166 @@ def _guess(word: str, rest: str) -> DidYouMean | None:
                     return DidYouMean(word, candidate, text, severity, rest)
                 return DidYouMean(word, f"/escalate {candidate}", text)
     return None
+
+
+# -- subcommands -------------------------------------------------------------------------
+
+_OPTION = re.compile(r"(?:^|\s)(cause|duplicate)=(\S*)", re.IGNORECASE)
+_PERIOD = re.compile(r"^(\d{1,3})([dwmy])$")
+
+
+def parse_ref(text: str, usage: str) -> int:
+    """`ESC-12`, `esc12`, `#12` or `12` → 12, or a UsageError with `usage`."""
+    try:
+        return escalations.parse_ref(text)
+    except UsageError as error:
+        raise UsageError(error.message, usage) from None
+
+
+def _ref_and_rest(rest: str, usage: str) -> tuple[int, str]:
+    ref, _, after = rest.partition(" ")
+    if not ref:
+        raise UsageError("Say which escalation, e.g. ESC-12.", usage)
+    return parse_ref(ref, usage), after.strip()
+
+
+def _option(text: str, name: str) -> tuple[str | None, str]:
+    """The value of `name=…` in `text` (None if absent) and the text without it."""
+    for match in _OPTION.finditer(text):
+        if match.group(1).lower() == name:
+            rest = (text[: match.start()] + " " + text[match.end() :]).strip()
+            return match.group(2), " ".join(rest.split())
+    return None, text
+
+
+def parse_period(text: str) -> int:
+    """`7d`, `4w`, `3m`, `1y`, `today`, `week`, `month` → a number of days (default 30)."""
+    value = text.strip().lower() or "30d"
+    if value in PERIOD_WORDS:
+        return PERIOD_WORDS[value]
+    match = _PERIOD.match(value)
+    if (
+        match
+        and int(match.group(1)) > 0
+        and int(match.group(1)) * PERIOD_DAYS[match.group(2)] <= 366
+    ):
+        return int(match.group(1)) * PERIOD_DAYS[match.group(2)]
+    raise UsageError(f"`{text}` is not a period of up to a year.", STATS_USAGE)
+
+
+def _subcommand(name: str, rest: str) -> Command:
+    if name == "help":
+        if rest:
+            raise UsageError("`/escalate help` takes no arguments.", USAGE)
+        return Help()
+    if name == "list":
+        scope = rest.lower() or "open"
+        if scope not in ("open", "mine", "all"):
+            raise UsageError(
+                f"`{rest}` is not a list; use open, mine or all. To open an escalation "
+                "whose summary starts with “list”, put the severity first: "
+                "`/escalate sev3 list …`.",
+                LIST_USAGE,
+            )
+        return ListEscalations(scope)
+    if name == "show":
+        number, extra = _ref_and_rest(rest, SHOW_USAGE)
+        if extra:
+            raise UsageError("`show` takes only an escalation id.", SHOW_USAGE)
+        return Show(number)
+    if name in ("ack", "acknowledge"):
+        return Acknowledge(*_ref_and_rest(rest, ACK_USAGE))
+    if name == "resolve":
+        number, note = _ref_and_rest(rest, RESOLVE_USAGE)
+        cause, note = _option(note, "cause")
+        return Resolve(number, note, cause)
+    if name == "reopen":
+        return Reopen(*_ref_and_rest(rest, REOPEN_USAGE))
+    if name == "assign":
+        number, who = _ref_and_rest(rest, ASSIGN_USAGE)
+        user_id = parse_user_ref(who)
+        if user_id is None:
+            raise UsageError("Name the new owner as @user.", ASSIGN_USAGE)
+        return Assign(number, user_id)
+    if name == "severity":
+        number, word = _ref_and_rest(rest, SEVERITY_USAGE)
+        severity = severity_of(word) if word and " " not in word else None
+        if severity is None:
+            raise UsageError("Give the new severity, e.g. sev1.", SEVERITY_USAGE)
+        return ChangeSeverity(number, severity)
+    if name == "cancel":
+        number, reason = _ref_and_rest(rest, CANCEL_USAGE)
+        duplicate, reason = _option(reason, "duplicate")
+        return Cancel(
+            number, reason, parse_ref(duplicate, CANCEL_USAGE) if duplicate is not None else None
+        )
+    if name == "stats":
+        return Stats(parse_period(rest))
+    return _config(split_words(rest))
+
+
+def _config(words: list[str]) -> Command:
+    if not words:
+        return ShowConfig()
+    setting, args = words[0].lower(), words[1:]
+    if setting == "channel":
+        channel_id = parse_channel_ref(args[0]) if len(args) == 1 else None
+        if channel_id is None:
+            raise UsageError("Name one channel, e.g. #ops-escalations.", CONFIG_USAGE)
+        return ConfigChannel(channel_id)
+    if setting == "oncall":
+        severity = severity_of(args[0]) if args else None
+        people = args[1:] if severity else args
+        if [word.lower() for word in people] == ["off"]:
+            return ConfigChain(severity, ())
+        return ConfigChain(severity, _chain(people))
+    if setting in ("sla", "resolve"):
+        severity = severity_of(args[0]) if len(args) == 2 else None
+        duration = parse_duration(args[1]) if len(args) == 2 else None
+        if severity is None or duration is None:
+            raise UsageError(
+                f"Give a severity and a duration, e.g. `{setting} sev1 1h30m` "
+                "(durations: 90m, 1h30m, 2h, 1d).",
+                CONFIG_USAGE,
+            )
+        return ConfigDuration(setting, severity, int(duration.total_seconds() // 60))
+    if setting == "causes":
+        causes = [word.strip().lower() for word in " ".join(args).split(",") if word.strip()]
+        if not causes:
+            raise UsageError(
+                "List the causes, separated by commas.",
+                "/escalate config causes equipment,staffing,carrier,…",
+            )
+        return ConfigCauses(tuple(causes))
+    raise UsageError(f"`{setting}` is not an escalation setting.", CONFIG_USAGE)
+
+
+_MENTION_LABEL = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
+
+
+def _person(word: str) -> str:
+    """How a person typed as `<@U123|maria>` is named in a message: `@maria`."""
+    match = _MENTION_LABEL.match(word)
+    return f"@{match.group(2) or match.group(1)}" if match else word
+
+
+def _chain(words: list[str]) -> tuple[str, ...]:
+    """@user words → user ids, level 1 first; a word that is not a person, or a person
+    named twice, is refused by name."""
+    if not words:
+        raise UsageError("List the chain as @users, level 1 first.", CONFIG_USAGE)
+    chain: list[str] = []
+    for word in words:
+        user_id = parse_user_ref(word)
+        if user_id is None:
+            raise UsageError(
+                f"`{word}` is not a person I can page. Pick people with @ so that Slack "
+                "turns them into mentions.",
+                CONFIG_USAGE,
+            )
+        if user_id in chain:
+            raise UsageError(
+                f"{_person(word)} is in the chain twice; name each person once.", CONFIG_USAGE
+            )
+        chain.append(user_id)
+    return tuple(chain)

@@ -54,7 +54,6 @@ NOTE_LIMIT = 1000
 CAUSE_LIMIT = 32
 MAX_CHAIN = 10
 COMMON_CAUSES = ("equipment", "staffing", "carrier", "system", "inventory", "quality", "other")
-STATS_PERIODS = {"7d": 7, "30d": 30, "90d": 90}
 UNSPECIFIED_CAUSE = "unspecified"
 
 _SETTING_PREFIX = "escalations."

@@ -500,7 +500,10 @@ def test_stats_reply_shows_figures_and_pareto(
     assert "*sev2*: 3 escalations · MTTA 10m · MTTR 10m · SLA breached 0 of 3 (0%)" in shown
     assert "1. *equipment*: 2 · 66.7% · cumulative 66.7%" in shown
     assert "2. *carrier*: 1 · 33.3% · cumulative 100%" in shown
-    assert "not a period" in slack.command("/escalate", "stats 1y", user=MARIA).text()
+    assert "last 365 days" in slack.command("/escalate", "stats 1y", user=MARIA).text()
+    assert "last 14 days" in slack.command("/escalate", "stats 2w", user=MARIA).text()
+    assert "last 7 days" in slack.command("/escalate", "stats week", user=MARIA).text()
+    assert "not a period" in slack.command("/escalate", "stats 2y", user=MARIA).text()
 
 
 def test_config_is_admin_only_and_shows_the_settings(slack: SlackDriver, runtime: Runtime) -> None:
