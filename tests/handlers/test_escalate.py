@@ -551,8 +551,11 @@ def test_help_lists_every_subcommand(slack: SlackDriver) -> None:
         "list [open|mine|all]",
         "show ESC-12",
         "resolve ESC-12",
-        "stats [7d|30d|90d]",
+        "stats [7d|4w|3m|1y|today|week|month]",
+        "severity ESC-12 sev1",
+        "cancel ESC-12 [duplicate=ESC-11] [reason]",
         "config oncall",
+        "config causes",
         "sev1 critical (ack within 5m",
     ):
         assert needle in shown

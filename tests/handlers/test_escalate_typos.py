@@ -159,3 +159,15 @@ def test_severity_and_cancel_from_the_escalation_message(
     [card] = [m for m in fake_slack.messages_in(OPS_CHANNEL) if not m["thread_ts"]]
     assert "(cancelled)" in card["text"]
     assert not any(b["type"] == "actions" for b in card["blocks"])
+
+
+def test_a_cancelled_escalation_is_left_out_of_the_huddle(
+    slack: SlackDriver, runtime: Runtime
+) -> None:
+    configure(runtime, chain=(JOE,))
+    slack.command("/huddle", "config <#C0HUDDLE|huddle> time=09:00 tz=UTC", user=ADMIN)
+    slack.command("/escalate", "sev1 Ammonia alarm in cold store", user=REPORTER)
+    slack.command("/escalate", "sev1 Ammonia alarm again", user=REPORTER)
+    slack.command("/escalate", "cancel ESC-2 duplicate=ESC-1", user=REPORTER)
+    huddle = slack.command("/huddle", "preview", user=ADMIN, channel="C0HUDDLE").text()
+    assert "ESC-1" in huddle and "ESC-2" not in huddle
