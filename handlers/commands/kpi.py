@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.blocks import render
 from bot.errors import UsageError
-from bot.ids import ActionId, CallbackId, Command
-from bot.kpi_grammar import (
+from bot.grammar.kpi import (
     RECORD_USAGE,
     Add,
     AddModal,
@@ -26,6 +25,7 @@ from bot.kpi_grammar import (
     ShowConfig,
     parse_kpi_command,
 )
+from bot.ids import ActionId, CallbackId, Command
 from bot.messaging.kpis import post_alerts, share_lookup_chart
 from bot.messaging.profiles import profile, require_admin
 from bot.parsing import command_text

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rapidfuzz import fuzz, process
-
 from bot.blocks import render
-from bot.errors import UsageError
+from bot.grammar import ops as grammar
 from bot.ids import Command
 from bot.messaging.deliveries import render_status
 from bot.messaging.profiles import profile, require_admin
@@ -21,23 +19,16 @@ if TYPE_CHECKING:
 
     from bot.runtime import Runtime
 
-USAGE = "/ops help"
-SUBCOMMANDS = ("help", "status")
-
 
 def register(app: App, runtime: Runtime) -> None:
     @app.command(Command.OPS)
     def ops_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
-        text = command_text(command).lower()
-        if text in ("", "help"):
-            ack(**render("messages/ops_help"))
-            return
-        if text != "status":
-            close = process.extractOne(text, SUBCOMMANDS, scorer=fuzz.ratio, score_cutoff=70)
-            hint = f" Did you mean `/ops {close[0]}`?" if close else ""
-            raise UsageError(f"`/ops {text}` is not an Opsbot command.{hint}", USAGE)
-        team_id, user_id = str(command["team_id"]), str(command["user_id"])
-        ack(**status_reply(runtime, client, team_id=team_id, user_id=user_id))
+        match grammar.parse(command_text(command)):
+            case grammar.Help():
+                ack(**render("messages/ops_help"))
+            case grammar.Status():
+                team_id, user_id = str(command["team_id"]), str(command["user_id"])
+                ack(**status_reply(runtime, client, team_id=team_id, user_id=user_id))
 
 
 def status_reply(

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.blocks import render
 from bot.errors import ConflictError, UsageError
+from bot.grammar.kpi import parse_number
 from bot.ids import CallbackId
-from bot.kpi_grammar import parse_number
 from bot.messaging.profiles import require_admin
 from bot.models import Better
 from bot.services import kpis, outbox

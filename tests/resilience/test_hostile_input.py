@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 
 from bot.db import Base
 from bot.errors import UsageError
+from bot.grammar.huddle import Config as ConfigRequest
+from bot.grammar.huddle import parse_config
 from bot.ids import ActionId, CallbackId
 from bot.messaging.escalations import open_modal_view, summary_and_details
 from bot.models import EscalationStatus
@@ -32,7 +34,6 @@ from bot.services.schedule import (
 )
 from bot.standin.driver import SlackDriver, form_values, sign
 from bot.standin.server import FakeSlack
-from handlers.commands.huddle import ConfigRequest, parse_config
 from handlers.events.escalations import parse_request
 from tests.conftest import ADMIN, MARIA, OPS_CHANNEL, OTHER_TEAM, SIGNING_SECRET, TEAM
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.errors import UsageError
-from bot.kpi_grammar import (
+from bot.grammar.kpi import (
     ADD_USAGE,
     RECORD_USAGE,
     Add,
