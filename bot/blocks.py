@@ -7,20 +7,21 @@ mrkdwn (`&`, `<`, `>`) and for a JSON string, so user text can neither ping
 built here) is wrapped in `Mrkdwn`; whole JSON values use the `json` filter.
 
 The one way of writing each thing, as filters: `slack_time` (a moment in the reader's own
-timezone), `duration` (`1h 5m`), `mentions` (typed text whose user and channel mentions stay
-mentions), `user`, `channel`, `link`, `number`.
+timezone), `day` (a calendar date, `Mon 7 Dec`), `long_day` (a date in a heading,
+`Monday 7 December 2026`), `clock` (a configured wall-clock time of a schedule, `07:45`),
+`duration` (`1h 5m`), `mentions` (typed text whose user and channel mentions stay mentions),
+`user`, `channel`, `link`, `number`. Templates never call `strftime` themselves.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from functools import cache, lru_cache
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from slack_sdk.models.blocks import Block
@@ -107,23 +108,36 @@ def _mentions(text: str | None) -> Mrkdwn:
     return Mrkdwn(_ESCAPED_MENTION.sub(r"<\1>", escape_mrkdwn(text or "")))
 
 
+def day(d: date | None) -> str:
+    """A calendar date as people read it: `Mon 7 Dec` (no zero padding, no year). A datetime
+    is shown as the date it already is in its own timezone."""
+    if d is None:
+        return "—"
+    return f"{d:%a} {d.day} {d:%b}"
+
+
+def long_day(d: date | None) -> str:
+    """A date in a heading (the huddle's, a standup's day): `Monday 7 December 2026`."""
+    if d is None:
+        return "—"
+    return f"{d:%A} {d.day} {d:%B %Y}"
+
+
+def _clock(t: time | None) -> str:
+    """A configured wall-clock time (a schedule, named with its zone where it has one): `07:45`."""
+    if t is None:
+        return "—"
+    return f"{t:%H:%M}"
+
+
 def _slack_time(moment: datetime | None) -> Mrkdwn:
     """A moment shown by Slack in the reader's own timezone (`today at 13:45`), with a
     fallback in UTC (`Mon 7 Dec 13:45 UTC`) for clients that cannot format dates."""
     if moment is None:
         return Mrkdwn("—")
     utc = moment.astimezone(UTC)
-    fallback = f"{utc:%a} {utc.day} {utc:%b %H:%M} UTC"
+    fallback = f"{day(utc)} {utc:%H:%M} UTC"
     return Mrkdwn(f"<!date^{int(utc.timestamp())}^{SLACK_TIME_FORMAT}|{fallback}>")
-
-
-def _local_time(
-    moment: datetime | None, zone: str | ZoneInfo = "UTC", fmt: str = "%Y-%m-%d %H:%M"
-) -> str:
-    if moment is None:
-        return "—"
-    tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
-    return moment.astimezone(tz).strftime(fmt)
 
 
 def _number(value: float | int | None, digits: int = 2) -> str:
@@ -153,8 +167,10 @@ def _environment() -> Environment:
         channel=_channel,
         link=_link,
         truncate_text=_truncate,
-        local_time=_local_time,
         slack_time=_slack_time,
+        day=day,
+        long_day=long_day,
+        clock=_clock,
         duration=format_duration,
         mentions=_mentions,
         number=_number,

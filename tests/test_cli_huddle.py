@@ -31,7 +31,7 @@ def test_huddle_run_posts_now_without_claiming_the_day(
     assert main(["huddle", "run", "--team", TEAM, "--channel", OPS_CHANNEL]) == 0
     [message] = fake_slack.messages_in(OPS_CHANNEL)
     shown = ApiCall("post", message).blocks_text()
-    assert "Daily huddle ·" in shown and "times in America/Chicago" in shown
+    assert "Daily huddle ·" in shown and "day in America/Chicago" in shown
     assert f"Posted the huddle in {OPS_CHANNEL}" in capsys.readouterr().out
     db = Database(database_url)
     with db.session() as session:

@@ -20,13 +20,6 @@ if TYPE_CHECKING:
 MAX_ESCALATIONS = 20
 MAX_STANDUPS = 10
 FAILURES_SHOWN_FOR = timedelta(days=7)
-TIME_FORMAT = "%a %d %b %H:%M %Z"
-
-
-def _moment(at: datetime, zone: Any) -> dict[str, Any]:
-    """A time for Slack's date formatting (shown in the viewer's own zone), with its label in
-    `zone` for clients that cannot."""
-    return {"ts": int(at.timestamp()), "label": at.astimezone(zone).strftime(TIME_FORMAT)}
 
 
 def render_home(
@@ -49,21 +42,19 @@ def render_home(
         {
             "standup_id": item.standup_id,
             "channel_id": item.channel_id,
-            "day": item.local_date.strftime("%a %d %b"),
+            "local_date": item.local_date,
             "runs_today": item.runs_today,
             "answered": item.answered,
             "away": item.away,
-            "remind_at": item.remind_at.strftime("%H:%M"),
+            "remind_at": item.remind_at,
         }
         for item in overview.standups[:MAX_STANDUPS]
     ]
-    huddles = [
-        {"channel_id": run.channel_id, **_moment(run.at, overview.zone)} for run in overview.huddles
-    ]
+    huddles = [{"channel_id": run.channel_id, "at": run.at} for run in overview.huddles]
     return render(
         "views/home",
         user_id=overview.user_id,
-        updated=_moment(now, overview.zone),
+        updated=now,
         escalations=rows,
         more_escalations=len(overview.escalations) - len(rows),
         k=overview.kpis,

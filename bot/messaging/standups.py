@@ -197,9 +197,6 @@ def publish_answer(session: Session, *, team_id: str, answer_id: int, now: datet
     """Queue the answer's post in the day's thread, or the update of the copy posted."""
     answer = standups.lock_answer(session, team_id=team_id, answer_id=answer_id)
     standup = standups.get_standup(session, team_id=team_id, standup_id=answer.standup_id)
-    zone = standups.user_zone(
-        session, team_id=team_id, user_id=answer.user_id, fallback=standup.timezone
-    )
     blocker_question = next(
         (q for q in standups.questions_of(standup) if standups.is_blocker_question(q)), None
     )
@@ -210,7 +207,6 @@ def publish_answer(session: Session, *, team_id: str, answer_id: int, now: datet
         blocker=answer.blocker,
         blocker_question=blocker_question,
         posted_at=answer.updated_at,
-        zone=zone,
         edited=bool(answer.message_ts or answer.message_delivery_id)
         or answer.updated_at != answer.submitted_at,
     )

@@ -114,9 +114,13 @@ def test_opening_the_home_tab_publishes_the_overview(
     assert "*ESC-1* · sev2 · open" in shown and "Dock door 4 stuck" in shown
     assert f"Owner <@{JOE}> · you reported it" in shown
     assert ":bar_chart: KPI scoreboard*\n_No data yet" in shown
-    assert f"<#{STANDUP}> · Mon 02 Mar: :hourglass: not answered yet (reminder at 08:30" in shown
-    # 08:00 UTC is 02:00 in Chicago: the next huddle is today at 07:45 there (13:45 UTC).
-    assert f"<#{HUDDLE}> · <!date^1772459100^" in shown and "|Mon 02 Mar 07:45 CST>" in shown
+    assert f"<#{STANDUP}> · Mon 2 Mar: :hourglass: not answered yet (reminder at 08:30" in shown
+    # 08:00 UTC is 02:00 in Chicago: the next huddle is today at 07:45 there (13:45 UTC),
+    # shown in the viewer's own zone by Slack, with a UTC fallback.
+    assert (
+        f"<#{HUDDLE}> · <!date^1772459100^{{date_short_pretty}} at {{time}}|Mon 2 Mar 13:45 UTC>"
+        in shown
+    )
     assert buttons(view) == [
         ("Acknowledge", ActionId.ESCALATION_ACK, "1"),
         ("Resolve", ActionId.ESCALATION_RESOLVE, "1"),

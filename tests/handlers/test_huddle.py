@@ -33,14 +33,22 @@ def test_admin_configures_a_huddle_and_sees_the_next_run(slack: SlackDriver) -> 
     shown = reply.text()
     assert f"<#{OPS_CHANNEL}>" in shown
     assert "10:15" in shown and "Europe/Berlin" in shown and "mon-fri" in shown
-    # 08:00 UTC on Monday 2 March is 09:00 in Berlin: the first huddle is today.
-    assert "Monday 02 March 10:15 CET" in shown
+    # 08:00 UTC on Monday 2 March is 09:00 in Berlin: the first huddle is today, 10:15 there
+    # (09:15 UTC), shown to the reader in their own zone.
+    assert "at *10:15* Europe/Berlin, mon-fri." in shown
+    assert (
+        "Next huddle: *<!date^1772442900^{date_short_pretty} at {time}|Mon 2 Mar 09:15 UTC>*."
+        in shown
+    )
 
 
 def test_a_time_already_past_today_starts_on_the_next_scheduled_day(slack: SlackDriver) -> None:
     shown = slack.command("/huddle", f"config {OPS} time=07:00", user=ADMIN).text()
     assert "UTC" in shown and "mon-fri" in shown
-    assert "Tuesday 03 March 07:00 UTC" in shown
+    assert (
+        "Next huddle: *<!date^1772521200^{date_short_pretty} at {time}|Tue 3 Mar 07:00 UTC>*."
+        in shown
+    )
 
 
 def test_changing_a_huddle_keeps_what_is_not_named(slack: SlackDriver) -> None:
@@ -130,8 +138,14 @@ def test_status_shows_next_run_last_post_and_failures(
     slack.command("/huddle", f"config {OPS} time=09:00 tz=america/chicago", user=ADMIN)
     slack.command("/huddle", "config <#C0OTHER|other> time=03:30", user=ADMIN)
     shown = slack.command("/huddle", "status", user=ADMIN).text()
-    assert "<#C0OPS> · *09:00* America/Chicago, mon-fri · next: Mon 02 Mar 09:00 CST" in shown
-    assert "<#C0OTHER> · *03:30* UTC, mon-fri · next: Tue 03 Mar 03:30 UTC" in shown
+    assert (
+        "<#C0OPS> · *09:00* America/Chicago, mon-fri · "
+        "next: <!date^1772463600^{date_short_pretty} at {time}|Mon 2 Mar 15:00 UTC>"
+    ) in shown
+    assert (
+        "<#C0OTHER> · *03:30* UTC, mon-fri · "
+        "next: <!date^1772508600^{date_short_pretty} at {time}|Tue 3 Mar 03:30 UTC>"
+    ) in shown
     assert "Last post: none yet" in shown
 
     # 09:00 in Chicago is 15:00 UTC. Opsbot is not in the channel: that is no outage, so
@@ -140,9 +154,9 @@ def test_status_shows_next_run_last_post_and_failures(
     clock.set(clock.now().replace(hour=15))
     runtime.scheduler.tick()
     shown = slack.command("/huddle", "status", user=ADMIN).text()
-    assert "Mon 02 Mar: :x: not sent: Opsbot is not in the channel" in shown
+    assert "Mon 2 Mar: :x: not sent: Opsbot is not in the channel" in shown
     assert "(not_in_channel)" in shown
-    assert "next: Tue 03 Mar 09:00 CST" in shown
+    assert "next: <!date^1772550000^{date_short_pretty} at {time}|Tue 3 Mar 15:00 UTC>" in shown
     [notice] = [t for t in dms_to(fake_slack, ADMIN) if "could not post" in t]
     assert "<#C0OPS>" in notice and "/invite @Opsbot" in notice
     status = slack.command("/ops", "status", user=ADMIN).text()

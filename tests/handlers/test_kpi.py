@@ -86,7 +86,7 @@ def test_alerts_go_to_the_kpi_channel_once_per_change(
     reply = slack.command("/kpi", "record on-time 91", user=MARIA)
     assert f"An alert is going to <#{KPI_CHANNEL}>" in reply.text()
     alert = fake_slack.wait_for("chat.postMessage", lambda c: c["channel"] == KPI_CHANNEL)[0]
-    assert "*On-Time is off target*: 91% at" in alert.blocks_text()
+    assert "*On-Time is off target*: 91% as of <!date^" in alert.blocks_text()
     assert "target ≥ 95%, warning ≥ 93%" in alert.blocks_text()
     chart = fake_slack.wait_for(
         "files.completeUploadExternal", lambda c: c["channel_id"] == KPI_CHANNEL
@@ -178,9 +178,12 @@ def test_a_busy_channel_gets_each_chart_once(
     settle(runtime)
     assert chart_uploads(fake_slack, OPS_CHANNEL) == 1
     clock.advance(timedelta(minutes=2))
-    # Maria is in Chicago: the chart went out at 08:00 UTC, 02:00 for her.
+    # The chart went out at 08:00 UTC; Slack shows that moment in each reader's own zone.
     second = slack.command("/kpi", "on-time", user=MARIA, channel=OPS_CHANNEL).text()
-    assert "The same chart was posted to this channel at 02:00." in second
+    assert (
+        "The same chart was posted to this channel "
+        "<!date^1772438400^{date_short_pretty} at {time}|Mon 2 Mar 08:00 UTC>."
+    ) in second
     assert "96.17%" in second  # the figures are the same as the first lookup's
     elsewhere = slack.command("/kpi", "on-time", user=MARIA, channel=KPI_CHANNEL).text()
     assert "The chart is being posted to this channel." in elsewhere

@@ -39,10 +39,11 @@ def test_lookups_agree_across_instances_and_post_each_chart_once(
     assert chart_uploads(fake_slack) == 1
     clock.advance(timedelta(minutes=1))
     told = other.command("/kpi", "on-time", user=MARIA, channel=OPS_CHANNEL).text()
-    assert "The same chart was posted to this channel at 02:00." in told
+    assert "The same chart was posted to this channel <!date^1772438400^" in told
+    assert "|Mon 2 Mar 08:00 UTC>." in told
 
     assert "Recorded 90%" in other.command("/kpi", "record on-time 90", user=MARIA).text()
     fresh = slack.command("/kpi", "on-time", user=MARIA, channel=OPS_CHANNEL).text()
-    assert "latest 90% at" in fresh and "The chart is being posted" in fresh
+    assert "latest 90% as of <!date^" in fresh and "The chart is being posted" in fresh
     settle(runtime, second_runtime)
     assert chart_uploads(fake_slack) == 2

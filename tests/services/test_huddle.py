@@ -122,7 +122,11 @@ def test_every_section_on_a_known_data_set(db: Database) -> None:
     )
     shown = ApiCall("post", message).blocks_text()
     assert "Daily huddle · Monday 2 March 2026" in shown
-    assert "<#C0HUDDLE> · times in America/Chicago · since Sun 01 Mar 07:45" in shown
+    # The huddle's day is Chicago's; the moment it looks back to is shown in the reader's zone.
+    assert (
+        "<#C0HUDDLE> · day in America/Chicago · "
+        "since <!date^1772372700^{date_short_pretty} at {time}|Sun 1 Mar 13:45 UTC>"
+    ) in shown
     attention, kpis, open_, resolved, standup = section_texts(message)
     assert attention == (
         "*:dart: Needs attention today*\n"

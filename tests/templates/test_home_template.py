@@ -70,7 +70,8 @@ def test_an_empty_home_explains_each_section() -> None:
     view = render_home(_overview(), now=NOW)
     text = _text(view)
     assert view["type"] == "home"
-    assert "<!date^1772458200^{date_short_pretty} at {time}|Mon 02 Mar 07:30 CST>" in text
+    # Slack shows it in the viewer's zone; the fallback for clients that cannot is in UTC.
+    assert "Updated <!date^1772458200^{date_short_pretty} at {time}|Mon 2 Mar 13:30 UTC>" in text
     assert "Nothing open that you own or reported." in text
     assert "_No data yet: KPIs appear here once they are set up with `/kpi add`._" in text
     assert "You are not in a standup." in text
@@ -104,9 +105,12 @@ def test_a_typical_home() -> None:
     assert "*:rotating_light: Your open escalations* (2)" in text
     assert ":red_circle: *On-time shipping* 80 % · target 95 %" in text.replace("\n", " ")
     assert (
-        "<#C0HUDDLE> · <!date^1772459100^{date_short_pretty} at {time}|Mon 02 Mar 07:45 CST>"
-        in text
+        "<#C0HUDDLE> · <!date^1772459100^{date_short_pretty} at {time}|Mon 2 Mar 13:45 UTC>" in text
     )
+    assert (
+        "<#C0TEAM1> · Mon 2 Mar: :hourglass: not answered yet (reminder at 08:30 your time)" in text
+    )
+    assert "<#C0TEAM2> · Mon 2 Mar: :white_check_mark: answered" in text
     labels = [
         (element["text"]["text"], element["value"])
         for block in view["blocks"]

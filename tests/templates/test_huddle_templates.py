@@ -49,8 +49,12 @@ def test_help() -> None:
 def test_replies() -> None:
     status = ChannelStatus(config("C1"), NOW + timedelta(days=1), None, [])
     configured = ApiCall("ack", render("messages/huddle_reply", action="configured", status=status))
+    # The schedule is a wall-clock time in its zone; the next run is a moment in the reader's zone.
     assert "*07:45* America/Chicago, mon-fri" in configured.blocks_text()
-    assert "Tuesday 03 March 08:00 CST" in configured.blocks_text()
+    assert (
+        "Next huddle: *<!date^1772546400^{date_short_pretty} at {time}|Tue 3 Mar 14:00 UTC>*."
+        in configured.blocks_text()
+    )
     off = render("messages/huddle_reply", action="off", channel_id="C1")
     assert "<#C1> is off" in ApiCall("ack", off).blocks_text()
     posting = render("messages/huddle_reply", action="posting", channel_id="C1")
@@ -75,11 +79,18 @@ def test_status_describes_every_ledger_state_and_escapes_errors() -> None:
     statuses[0].problems[0] = statuses[0].last  # the latest row is listed once
     shown = ApiCall("ack", render("messages/huddle_status", statuses=statuses)).blocks_text()
     assert (
-        "Last post: Mon 02 Mar: :x: not sent: Slack refused it (`&lt;bad&gt; &amp; more`)."
+        "<#C1> · *07:45* America/Chicago, mon-fri · "
+        "next: <!date^1772546400^{date_short_pretty} at {time}|Tue 3 Mar 14:00 UTC>"
     ) in shown
-    assert "Sun 01 Mar: :x: not sent: Opsbot is not in the channel. (not_in_channel)" in shown
+    assert (
+        "Last post: Mon 2 Mar: :x: not sent: Slack refused it (`&lt;bad&gt; &amp; more`)."
+    ) in shown
+    assert "Sun 1 Mar: :x: not sent: Opsbot is not in the channel. (not_in_channel)" in shown
     assert "Fri 27 Mar: skipped (missed by 300 min)" in shown
-    assert "Last post: Mon 02 Mar: sent at 08:00" in shown
+    assert (
+        "Last post: Mon 2 Mar: sent <!date^1772460000^{date_short_pretty} at {time}|"
+        "Mon 2 Mar 14:00 UTC>"
+    ) in shown
     assert "_off_ (was 07:45 America/Chicago, mon-fri)" in shown
     assert "queued, not confirmed by Slack yet (`/ops status` shows why)" in shown
     assert shown.count("not sent:") == 2

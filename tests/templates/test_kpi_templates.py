@@ -74,8 +74,16 @@ def test_detail_alert_and_notices_render_and_escape() -> None:
     shown = text(render("messages/kpi_detail", d=detail, zone="America/Chicago", chart_coming=True))
     assert "&lt;b&gt;on time&lt;/b&gt; &amp; complete" in shown
     assert "<b>" not in shown
-    assert "2026-03-02 02:00" in shown  # latest, in Chicago time
-    assert "1 point beyond the lower control limit (2026-02-28 02:00)" in shown
+    # Moments are Slack dates, shown in the reader's zone (UTC fallback), not in `zone`.
+    latest = "<!date^1772438400^{date_short_pretty} at {time}|Mon 2 Mar 08:00 UTC>"
+    assert f"latest 96.2% as of {latest}" in shown
+    assert "5 since <!date^1769846400^{date_short_pretty} at {time}|Sat 31 Jan 08:00 UTC>" in shown
+    assert (
+        "1 point beyond the lower control limit "
+        "(<!date^1772265600^{date_short_pretty} at {time}|Sat 28 Feb 08:00 UTC>)"
+    ) in shown
+    assert "The chart is being posted to this channel." in shown
+    assert "America/Chicago" not in shown and "2026-" not in shown
     alert = kpis.Alert(
         team_id="T1",
         kpi_id=7,
@@ -92,6 +100,8 @@ def test_detail_alert_and_notices_render_and_escape() -> None:
     )
     alert_text = text(render("messages/kpi_alert", alert=alert, zone="UTC"))
     assert "Control rule broken: 1 point beyond the lower control limit." in alert_text
+    assert f"80% as of {latest}, target ≥ 95%" in alert_text
+    assert "Times in" not in alert_text
     confirm = render("messages/kpi_remove_confirm", kpi=kpi, ActionId=ActionId)
     assert confirm["blocks"][1]["elements"][0]["value"] == "7"
     for event in ("removed", "restored", "cancelled", "channel", "config"):
@@ -99,6 +109,8 @@ def test_detail_alert_and_notices_render_and_escape() -> None:
             "messages/kpi_notice", event=event, kpi=kpi, until=NOW, zone="UTC", channel="C0KPI"
         )
         assert notice["text"]
+        if event == "removed":
+            assert f"history until {latest} with `/kpi restore on-time`" in text(notice)
     view = render("views/kpi_add", channel_id="C0OPS", CallbackId=CallbackId)
     assert view["callback_id"] == "kpi_add" and view["private_metadata"] == "C0OPS"
     assert render("messages/kpi_help")["blocks"]

@@ -41,6 +41,7 @@ def test_report_of_a_crowded_day_stays_within_block_kit_limits() -> None:
     )
     message = report_message(report)
     assert len(message["blocks"]) <= 50
+    assert message["blocks"][0]["text"]["text"] == "Standup report · Monday 2 March 2026"
     shown = json.dumps(message)
     assert "and 90 more" in shown and "and 22 more blockers" in shown
     texts = json.dumps([b.get("text") for b in message["blocks"]])
@@ -65,14 +66,16 @@ def test_every_standup_message_and_view_renders() -> None:
         QuestionAnswer("Anything blocking you?", ""),
     ]
     render("messages/standup_help")
-    render("messages/standup_thread", local_date=DAY)
-    render(
+    thread = render("messages/standup_thread", local_date=DAY)
+    assert thread["text"] == "Standup for Monday 2 March 2026"
+    prompt = render(
         "messages/standup_prompt",
         reminder=True,
         standups=[standup] * 3,
         local_date=DAY,
         action_id=ActionId.STANDUP_OPEN,
     )
+    assert "Time for your standup for Mon 2 Mar." in json.dumps(prompt, ensure_ascii=False)
     render(
         "messages/standup_prompt",
         reminder=False,
@@ -87,10 +90,12 @@ def test_every_standup_message_and_view_renders() -> None:
         blocker=LONG,
         blocker_question="Anything blocking you?",
         posted_at=datetime(2026, 3, 2, 14, 0, tzinfo=UTC),
-        zone="America/Chicago",
         edited=True,
     )
-    assert "08:00 CST" in json.dumps(answer) and "edited" in json.dumps(answer)
+    assert (
+        " · <!date^1772460000^{date_short_pretty} at {time}|Mon 2 Mar 14:00 UTC> · edited"
+        in answer["blocks"][0]["elements"][0]["text"]
+    )
     item = SimpleNamespace(
         local_date=DAY, message_link="https://opsbot-demo.slack.com/archives/C0STANDUP/p1"
     )
@@ -101,11 +106,16 @@ def test_every_standup_message_and_view_renders() -> None:
         items=[(standup, item, fit_answers(answers, HISTORY_SECTION_CHARS))] * 20,
     )
     assert len(history["blocks"]) <= 50
-    render(
+    assert history["blocks"][2]["text"]["text"].startswith("*Mon 2 Mar* · <#C0STANDUP>")
+    config = render(
         "messages/standup_config",
         headline="Standup created.",
         standups=[{"standup": standup, "questions": ["Q?"] * 6, "participants": [1, 2]}],
     )
+    assert (
+        "reminders at *08:30* in each person's timezone, mon-fri · "
+        "report at *10:00* America/Chicago"
+    ) in config["blocks"][1]["text"]["text"]
     render("messages/standup_config", headline="Standups in this workspace:", standups=[])
     for action in ("join", "leave", "add", "remove"):
         render(
@@ -117,7 +127,20 @@ def test_every_standup_message_and_view_renders() -> None:
             remind_at=time(8, 30),
             days="mon-fri",
         )
-    render("messages/standup_ooo", cancelled=None, starts_on=DAY, ends_on=DAY + timedelta(days=4))
+    joined = render(
+        "messages/standup_membership",
+        action="join",
+        channel_id="C0STANDUP",
+        changed=["UMARIA"],
+        unchanged=[],
+        remind_at=time(8, 30),
+        days="mon-fri",
+    )
+    assert "You will get a reminder at 08:30 your time on mon-fri." in json.dumps(joined)
+    ooo = render(
+        "messages/standup_ooo", cancelled=None, starts_on=DAY, ends_on=DAY + timedelta(days=4)
+    )
+    assert "out of office from Mon 2 Mar to Fri 6 Mar:" in ooo["blocks"][0]["text"]["text"]
     render("messages/standup_ooo", cancelled=0, starts_on=None, ends_on=None)
     questions = [
         ModalQuestion("What did you get done yesterday?", False, LONG[:2500]),
@@ -134,3 +157,4 @@ def test_every_standup_message_and_view_renders() -> None:
         replacing=True,
     )
     assert [b["block_id"] for b in view["blocks"] if b["type"] == "input"] == ["q0", "q1"]
+    assert view["blocks"][0]["elements"][0]["text"].startswith("<#C0STANDUP> · Mon 2 Mar · ")
