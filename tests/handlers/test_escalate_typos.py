@@ -171,3 +171,13 @@ def test_a_cancelled_escalation_is_left_out_of_the_huddle(
     slack.command("/escalate", "cancel ESC-2 duplicate=ESC-1", user=REPORTER)
     huddle = slack.command("/huddle", "preview", user=ADMIN, channel="C0HUDDLE").text()
     assert "ESC-1" in huddle and "ESC-2" not in huddle
+
+
+def test_the_huddle_keeps_mentions_typed_in_a_summary(slack: SlackDriver, runtime: Runtime) -> None:
+    configure(runtime, chain=(JOE,))
+    slack.command("/huddle", "config <#C0HUDDLE|huddle> time=09:00 tz=UTC", user=ADMIN)
+    slack.command(
+        "/escalate", "sev1 Dock door 4 stuck, <@UMARIA|maria> please check <!channel>", user=JOE
+    )
+    huddle = slack.command("/huddle", "preview", user=ADMIN, channel="C0HUDDLE").text()
+    assert "<@UMARIA> please check &lt;!channel&gt;" in huddle
