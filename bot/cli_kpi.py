@@ -41,7 +41,7 @@ def cmd_kpi_import(args: argparse.Namespace, settings: Settings) -> int:
             now = datetime.now(UTC)
             result = kpi_ingest.import_rows(session, team_id=args.team, rows=rows, now=now)
             alerts = [r.alert for r in result.recorded if r.alert is not None]
-            queued = post_alerts(session, alerts, zone=settings.opsbot_timezone, now=now)
+            queued = post_alerts(session, alerts, now=now)
     except OSError as exc:
         return _fail(f"Cannot read {args.file}: {exc.strerror}.")
     except OpsbotError as exc:

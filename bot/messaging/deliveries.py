@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def render_status(
-    status: outbox.OutboxStatus, *, now: datetime, last_tick_at: datetime | None, zone: str
+    status: outbox.OutboxStatus, *, now: datetime, last_tick_at: datetime | None
 ) -> dict[str, Any]:
     """`/ops status`: what is waiting, what failed (with Retry) and the scheduler."""
     waiting_for = (
@@ -34,7 +34,6 @@ def render_status(
         s=status,
         waiting_for=waiting_for,
         scheduler=scheduler,
-        zone=zone,
         retry_action=ActionId.DELIVERY_RETRY,
     )
 

@@ -103,11 +103,10 @@ def share_lookup_chart(
     lookups.remember_chart(channel_id=channel, detail=detail, posted_at=posted_at)
 
 
-def post_alerts(
-    session: Session, alerts: Iterable[kpis.Alert | None], *, zone: str, now: datetime
-) -> int:
+def post_alerts(session: Session, alerts: Iterable[kpis.Alert | None], *, now: datetime) -> int:
     """Queue each alert (with its chart) for its workspace's KPI channel; returns how many,
-    with times in `zone`. Without a KPI channel there is nowhere to post (logged)."""
+    its times shown in each reader's zone. Without a KPI channel there is nowhere to post
+    (logged)."""
     sent = 0
     for alert in alerts:
         if alert is None:
@@ -122,7 +121,7 @@ def post_alerts(
             key=_channel_key(alert.team_id, channel),
             method="chat.postMessage",
             channel_id=channel,
-            payload={"channel": channel, **render("messages/kpi_alert", alert=alert, zone=zone)},
+            payload={"channel": channel, **render("messages/kpi_alert", alert=alert)},
             now=now,
             description=f"alert for {alert.name}",
         )

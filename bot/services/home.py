@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -42,10 +41,9 @@ class NextHuddle:
 
 @dataclass(frozen=True)
 class HomeOverview:
-    """Everything one person's Home tab shows. `zone` is their Slack timezone (cached)."""
+    """Everything one person's Home tab shows (Slack shows its times in their own zone)."""
 
     user_id: str
-    zone: ZoneInfo
     escalations: list[escalations.EscalationSummary]
     kpis: huddle.KpiSection | None
     standups: list[standups.UserStandup]
@@ -69,7 +67,6 @@ def overview(session: Session, *, team_id: str, user_id: str, now: datetime) -> 
     huddles = next_huddles(session, team_id=team_id, now=now)
     return HomeOverview(
         user_id=user_id,
-        zone=standups.user_zone(session, team_id=team_id, user_id=user_id, fallback="UTC"),
         escalations=escalations.escalations_for_user(
             session, team_id=team_id, user_id=user_id, now=now
         ),

@@ -15,7 +15,6 @@ from bot.ids import ActionId
 from bot.messaging.profiles import require_admin
 from bot.models import Kpi
 from bot.services import kpis
-from handlers.commands.kpi import user_zone
 from handlers.errors import error_message
 
 if TYPE_CHECKING:
@@ -59,13 +58,11 @@ def register(app: App, runtime: Runtime) -> None:
                 kpi = _kpi(session, team_id=team_id, value=action["value"])
                 if kpi.deleted_at is None:  # a double click removes once
                     kpis.remove_kpi(session, kpi=kpi, removed_by=user_id, now=runtime.clock.now())
-                zone = user_zone(runtime, session, client, team_id=team_id, user_id=user_id)
                 return render(
                     "messages/kpi_notice",
                     event="removed",
                     kpi=kpi,
                     until=kpis.restore_deadline(kpi),
-                    zone=zone.key,
                 )
 
         _answer(respond, remove)

@@ -94,7 +94,7 @@ def register(web: Flask, runtime: Runtime) -> None:
             recorded = kpis.record_values(
                 session, kpi=kpi, points=points, source="api", recorded_by=None, now=now
             )
-            post_alerts(session, [recorded.alert], zone=runtime.settings.opsbot_timezone, now=now)
+            post_alerts(session, [recorded.alert], now=now)
             answer = {
                 "kpi": kpi.name,
                 "recorded": recorded.count,

@@ -86,7 +86,6 @@ def register(app: App, runtime: Runtime) -> None:
                     reply = render(
                         "messages/kpi_detail",
                         d=detail,
-                        zone=zone.key,
                         chart_coming=detail.count > 0 and chart_posted_at is None,
                         chart_posted_at=chart_posted_at,
                     )
@@ -114,12 +113,9 @@ def register(app: App, runtime: Runtime) -> None:
                         r=recorded,
                         value=parsed.value,
                         at=at,
-                        zone=zone.key,
                         channel=kpis.kpi_channel(session, team_id=team_id),
                     )
-                    post_alerts(
-                        session, [recorded.alert], zone=runtime.settings.opsbot_timezone, now=now
-                    )
+                    post_alerts(session, [recorded.alert], now=now)
                 case AddModal():
                     reply = None
                 case Add():

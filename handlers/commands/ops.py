@@ -9,7 +9,7 @@ from bot.blocks import render
 from bot.grammar import ops as grammar
 from bot.ids import Command
 from bot.messaging.deliveries import render_status
-from bot.messaging.profiles import profile, require_admin
+from bot.messaging.profiles import require_admin
 from bot.parsing import command_text
 from bot.services import outbox
 
@@ -34,16 +34,14 @@ def register(app: App, runtime: Runtime) -> None:
 def status_reply(
     runtime: Runtime, client: WebClient, *, team_id: str, user_id: str
 ) -> dict[str, Any]:
-    """`/ops status` for an admin, in their timezone."""
+    """`/ops status` for an admin (times are shown in the reader's zone by Slack)."""
     with runtime.db.session() as session:
         require_admin(
             runtime, session, client, team_id=team_id, user_id=user_id, action="use `/ops status`"
         )
-        zone = profile(runtime, session, client, team_id=team_id, user_id=user_id).tz
         status = outbox.status(session, team_id=team_id)
     return render_status(
         status,
         now=runtime.clock.now(),
         last_tick_at=runtime.scheduler.last_tick_at,
-        zone=zone or runtime.settings.opsbot_timezone,
     )

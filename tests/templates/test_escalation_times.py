@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from bot.blocks import format_duration, render
 from bot.ids import ActionId
@@ -69,7 +68,6 @@ def _text(payload: dict) -> str:
 def _home(escalation: Escalation) -> str:
     overview = HomeOverview(
         user_id="UREP",
-        zone=ZoneInfo("America/Chicago"),
         escalations=[escalations.summarize(escalation, now=NOW)],
         kpis=None,
         standups=[],

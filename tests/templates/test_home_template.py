@@ -51,7 +51,6 @@ def _standup(standup_id: int, *, answered: bool = False) -> UserStandup:
 def _overview(**changes: object) -> HomeOverview:
     values: dict[str, object] = {
         "user_id": "UMARIA",
-        "zone": CHICAGO,
         "escalations": [],
         "kpis": None,
         "standups": [],

@@ -71,10 +71,10 @@ def test_detail_alert_and_notices_render_and_escape() -> None:
         limits=chart,
         rules=[kpis.RuleSummary(1, False, "1 point beyond the lower control limit", 1, times[3])],
     )
-    shown = text(render("messages/kpi_detail", d=detail, zone="America/Chicago", chart_coming=True))
+    shown = text(render("messages/kpi_detail", d=detail, chart_coming=True))
     assert "&lt;b&gt;on time&lt;/b&gt; &amp; complete" in shown
     assert "<b>" not in shown
-    # Moments are Slack dates, shown in the reader's zone (UTC fallback), not in `zone`.
+    # Moments are Slack dates, shown in the reader's zone (UTC fallback).
     latest = "<!date^1772438400^{date_short_pretty} at {time}|Mon 2 Mar 08:00 UTC>"
     assert f"latest 96.2% as of {latest}" in shown
     assert "5 since <!date^1769846400^{date_short_pretty} at {time}|Sat 31 Jan 08:00 UTC>" in shown
@@ -98,7 +98,7 @@ def test_detail_alert_and_notices_render_and_escape() -> None:
         rules=("1 point beyond the lower control limit",),
         recovered=False,
     )
-    alert_text = text(render("messages/kpi_alert", alert=alert, zone="UTC"))
+    alert_text = text(render("messages/kpi_alert", alert=alert))
     assert "Control rule broken: 1 point beyond the lower control limit." in alert_text
     assert f"80% as of {latest}, target ≥ 95%" in alert_text
     assert "Times in" not in alert_text
