@@ -12,7 +12,16 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database
 from bot.delivery import DeliveryWorker, make_delivery_client
-from bot.messaging import deliveries, escalations, home, home_tab, kpis, scheduled, standups
+from bot.messaging import (
+    deliveries,
+    escalations,
+    home,
+    home_tab,
+    huddle,
+    kpis,
+    scheduled,
+    standups,
+)
 from bot.runtime import Runtime, make_client
 from bot.scheduler import Scheduler
 
@@ -74,6 +83,10 @@ def build_delivery(settings: Settings, *, db: Database, clock: Clock) -> Deliver
         lambda team_id, user_id: home_tab.home_view(
             db, team_id=team_id, user_id=user_id, now=clock.now(), admin_ids=settings.admin_ids
         ),
+    )
+    worker.add_maker(
+        huddle.HUDDLE_MAKER,
+        lambda **args: huddle.huddle_message(db, now=clock.now(), **args),
     )
     worker.add_maker(
         kpis.CHART_MAKER,

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -75,6 +76,11 @@ def make_engine(url: str) -> Engine:
         # 3-second deadline (libpq's minimum is 2 s; the default waits for TCP to give up).
         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
     )
+
+
+def outage_reason(error: OperationalError) -> str:
+    """The first line of the driver's message, for a one-line log while the database is down."""
+    return str(error.orig).partition("\n")[0]
 
 
 class Database:

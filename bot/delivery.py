@@ -42,7 +42,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.db import Database
+from bot.db import Database, outage_reason
 from bot.errors import NotFoundError
 from bot.models import UnknownOutcome
 from bot.services import outbox
@@ -271,7 +271,7 @@ class DeliveryWorker:
             except OperationalError as exc:
                 log.warning(
                     "delivery worker could not reach the database (%s); it tries again",
-                    str(exc.orig).partition("\n")[0],
+                    outage_reason(exc),
                 )
                 self._stop.wait(2)
             except Exception:
@@ -291,14 +291,13 @@ class DeliveryWorker:
             return self._drain(time.monotonic() + timeout)
         except OperationalError as exc:
             log.warning(
-                "delivery could not reach the database (%s); it tries again",
-                str(exc.orig).partition("\n")[0],
+                "delivery could not reach the database (%s); it tries again", outage_reason(exc)
             )
             return False
 
     def _drain(self, deadline: float) -> bool:
+        self._last_reconcile = 0.0  # a drain first takes over what dead workers left
         while True:
-            self._last_reconcile = 0.0
             self._reconcile_now_and_then()
             taken = self._claim(self.threads - self._in_flight)
             for item in taken:
@@ -415,14 +414,16 @@ class DeliveryWorker:
         except _Permanent as failure:
             self._fail(item, failure.error, failure.detail)
             return
+        self._record_sent(item, ts=ts, channel=channel, permalink=permalink)
+
+    def _record_sent(
+        self, item: Claimed, *, ts: str | None, channel: str | None, permalink: str | None
+    ) -> None:
         with self.db.session() as session:
-            outbox.mark_sent(
-                session, delivery_id=item.id, ts=ts, channel=channel, now=self.clock.now()
-            )
+            now = self.clock.now()
+            outbox.mark_sent(session, delivery_id=item.id, ts=ts, channel=channel, now=now)
             self._record(
-                session,
-                item,
-                Outcome(True, self.clock.now(), ts=ts, channel=channel, permalink=permalink),
+                session, item, Outcome(True, now, ts=ts, channel=channel, permalink=permalink)
             )
 
     def _retry_later(self, item: Claimed, error: str, detail: str) -> None:
@@ -456,6 +457,18 @@ class DeliveryWorker:
     def _payload(self, item: Claimed) -> dict[str, Any]:
         """The call's arguments, with references to earlier deliveries resolved and parts
         made now filled in."""
+        payload = self._resolved(item)
+        make = payload.pop("$make", None)
+        if make is not None:
+            try:
+                payload.update(self.makers[make["name"]](**make.get("args", {})))
+            except NotFoundError as gone:
+                raise _Permanent("gone", gone.message) from None
+        return payload
+
+    def _resolved(self, item: Claimed) -> dict[str, Any]:
+        """The payload with `$ts_from`/`$thread_ts_from` replaced by the ts of the earlier
+        delivery they name."""
         payload = dict(item.payload)
         for field, target in (("$ts_from", "ts"), ("$thread_ts_from", "thread_ts")):
             reference = payload.pop(field, None)
@@ -470,12 +483,6 @@ class DeliveryWorker:
                 raise _Permanent("parent_failed", f"delivery {reference} failed")
             else:
                 raise _NotYet()
-        make = payload.pop("$make", None)
-        if make is not None:
-            try:
-                payload.update(self.makers[make["name"]](**make.get("args", {})))
-            except NotFoundError as gone:
-                raise _Permanent("gone", gone.message) from None
         return payload
 
     def _send(self, item: Claimed) -> tuple[str | None, str | None, str | None]:
@@ -553,20 +560,12 @@ class DeliveryWorker:
             return
         ts, channel = found
         log.info("delivery %s had reached Slack before its sender stopped; recorded", item.id)
-        with self.db.session() as session:
-            outbox.mark_sent(
-                session, delivery_id=item.id, ts=ts, channel=channel, now=self.clock.now()
-            )
-            permalink = self._permalink(channel, ts) if item.payload.get("$permalink") else None
-            self._record(
-                session,
-                item,
-                Outcome(True, self.clock.now(), ts=ts, channel=channel, permalink=permalink),
-            )
+        permalink = self._permalink(channel, ts) if item.payload.get("$permalink") else None
+        self._record_sent(item, ts=ts, channel=channel, permalink=permalink)
 
     def _find_posted(self, item: Claimed) -> tuple[str, str] | None:
         """(ts, channel) of the message carrying this delivery's id, if Slack has it."""
-        payload = self._payload(item)
+        payload = self._resolved(item)  # where it went; no need to make its content again
         channel = str(payload.get("channel") or "")
         if channel.startswith(("U", "W")):
             channel = self.client.conversations_open(users=channel)["channel"]["id"]

@@ -21,7 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import OperationalError
 
 from bot.clock import Clock
-from bot.db import Database
+from bot.db import Database, outage_reason
 from bot.services import workspace
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class Scheduler:
                         "scheduled job %s could not reach the database (%s); "
                         "it runs again next tick",
                         name,
-                        str(exc.orig).partition("\n")[0],
+                        outage_reason(exc),
                     )
                 except Exception:
                     log.exception("scheduled job %s failed; it runs again next tick", name)

@@ -388,13 +388,10 @@ def _config(words: list[str]) -> Command:
     raise UsageError(f"`{setting}` is not an escalation setting.", CONFIG_USAGE)
 
 
-_MENTION_LABEL = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
-
-
-def _person(word: str) -> str:
+def _person(word: str, user_id: str) -> str:
     """How a person typed as `<@U123|maria>` is named in a message: `@maria`."""
-    match = _MENTION_LABEL.match(word)
-    return f"@{match.group(2) or match.group(1)}" if match else word
+    label = word.rstrip(">").partition("|")[2]
+    return f"@{label or user_id}"
 
 
 def _chain(words: list[str]) -> tuple[str, ...]:
@@ -413,7 +410,8 @@ def _chain(words: list[str]) -> tuple[str, ...]:
             )
         if user_id in chain:
             raise UsageError(
-                f"{_person(word)} is in the chain twice; name each person once.", CONFIG_USAGE
+                f"{_person(word, user_id)} is in the chain twice; name each person once.",
+                CONFIG_USAGE,
             )
         chain.append(user_id)
     return tuple(chain)

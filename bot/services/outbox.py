@@ -96,14 +96,12 @@ class Claimed:
     channel_id: str | None
     payload: dict[str, Any]
     attempts: int
-    created_at: datetime
     claimed_at: datetime
     give_up_at: datetime
     recorder: str | None
     recorder_arg: dict[str, Any] | None
     notify_user_id: str | None
     on_unknown: str
-    result_channel: str | None
     description: str
 
     @classmethod
@@ -117,14 +115,12 @@ class Claimed:
             channel_id=row.channel_id,
             payload=json.loads(row.payload),
             attempts=row.attempts,
-            created_at=row.created_at,
             claimed_at=row.claimed_at,
             give_up_at=row.give_up_at,
             recorder=row.recorder,
             recorder_arg=json.loads(row.recorder_arg) if row.recorder_arg else None,
             notify_user_id=row.notify_user_id,
             on_unknown=row.on_unknown,
-            result_channel=row.result_channel,
             description=row.description,
         )
 
@@ -510,19 +506,6 @@ def retry(session: Session, *, team_id: str | None, delivery_id: int, now: datet
     )
     session.info["outbox_written"] = True
     return result.rowcount or 0
-
-
-def unfinished_due(session: Session, *, now: datetime) -> int:
-    """How many rows are due now and not finished (pending and due, or being sent)."""
-    return int(
-        session.scalar(
-            select(func.count()).where(
-                (Delivery.status == DeliveryStatus.SENDING)
-                | ((Delivery.status == DeliveryStatus.PENDING) & (Delivery.next_attempt_at <= now))
-            )
-        )
-        or 0
-    )
 
 
 def forget_old(session: Session, *, now: datetime) -> int:
