@@ -9,8 +9,16 @@ from bot.models.escalation import (
     EventKind,
 )
 from bot.models.home import HomeTab
-from bot.models.huddle import HuddleConfig
-from bot.models.kpi import ApiToken, Better, Kpi, KpiChartPost, KpiDatapoint
+from bot.models.huddle import HuddleConfig, HuddleManualPost
+from bot.models.kpi import (
+    ApiToken,
+    Better,
+    Kpi,
+    KpiChange,
+    KpiChangeKind,
+    KpiChartPost,
+    KpiDatapoint,
+)
 from bot.models.schedule import PostStatus, ScheduledPost
 from bot.models.standup import (
     Standup,
@@ -33,7 +41,10 @@ __all__ = [
     "EventKind",
     "HomeTab",
     "HuddleConfig",
+    "HuddleManualPost",
     "Kpi",
+    "KpiChange",
+    "KpiChangeKind",
     "KpiChartPost",
     "KpiDatapoint",
     "PostStatus",

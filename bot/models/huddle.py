@@ -25,3 +25,15 @@ class HuddleConfig(TeamScoped, Base):
     enabled: Mapped[bool] = mapped_column(default=True, index=True)
     updated_by: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[datetime]
+
+
+class HuddleManualPost(TeamScoped, Base):
+    """The last `/huddle now` in a channel: at most one every 10 minutes per channel."""
+
+    __tablename__ = "huddle_manual_posts"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    posted_at: Mapped[datetime]
+    posted_by: Mapped[str] = mapped_column(String(32))

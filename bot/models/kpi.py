@@ -40,6 +40,11 @@ class Kpi(TeamScoped, Base):
     # Bumped with every write of its values, so a process can tell whether what it worked
     # out from them before (a lookup's figures) still holds.
     revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    # How often a value is expected, in seconds, as the admin set it with `every=`; None
+    # means learnt from the data (else one day).
+    every_seconds: Mapped[int | None]
+    # When the owner was told the KPI went stale; cleared when a fresh value arrives.
+    stale_notified_at: Mapped[datetime | None]
 
 
 class KpiDatapoint(TeamScoped, Base):
@@ -59,6 +64,29 @@ class KpiDatapoint(TeamScoped, Base):
     recorded_at: Mapped[datetime]
     source: Mapped[str] = mapped_column(String(16))  # slack, api or csv
     recorded_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class KpiChangeKind:
+    EDIT = "edit"  # the definition changed (detail: {"field": [old, new], ...})
+    DELETE = "delete"  # an admin deleted a value (detail: the value, its time and recorder)
+    UNDO = "undo"  # someone removed their own last value
+    REPLACE = "replace"  # an import replaced a stored value
+
+
+class KpiChange(TeamScoped, Base):
+    """One correction of a KPI: its definition edited or a value taken back. Shown in the
+    KPI's detail, so every change of what the numbers say has a name and a time."""
+
+    __tablename__ = "kpi_changes"
+    __table_args__ = (Index("ix_kpi_changes_kpi", "team_id", "kpi_id", "at"),)
+
+    team_id: Mapped[str] = mapped_column(String(32))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpis.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    user_id: Mapped[str | None] = mapped_column(String(64))  # None: the CLI or the API
+    kind: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON
 
 
 class KpiChartPost(TeamScoped, Base):

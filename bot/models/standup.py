@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import Date, ForeignKey, String, Text, Time, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, Text, Time, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, TeamScoped
@@ -51,6 +51,10 @@ class StandupAnswer(TeamScoped, Base):
     local_date: Mapped[date] = mapped_column(Date, index=True)
     answers: Mapped[str] = mapped_column(Text)  # JSON list of {"question", "answer"}
     blocker: Mapped[str | None] = mapped_column(Text)
+    # The modal's "Nothing is blocking me" checkbox: settles that the answer has no blocker.
+    nothing_blocking: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The first local date this same blocker was reported (age counts from it).
+    blocker_since: Mapped[date | None] = mapped_column(Date)
     submitted_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     message_ts: Mapped[str | None] = mapped_column(String(32))
