@@ -15,15 +15,19 @@ from bot.delivery import DeliveryWorker, make_delivery_client
 from bot.messaging import (
     deliveries,
     escalations,
+    handover,
     home,
     home_tab,
     huddle,
     kpis,
+    oncall,
+    reports,
     scheduled,
     standups,
 )
 from bot.runtime import Runtime, make_client
 from bot.scheduler import Scheduler
+from bot.services.sources import Sources
 
 
 def build_runtime(
@@ -63,6 +67,7 @@ def build_runtime(
         app=app,
         executor=executor,
         delivery=delivery,
+        sources=Sources(settings.sources, timeout=settings.opsbot_source_timeout),
     )
     register_all(app, runtime)
     register_jobs(runtime)
@@ -90,7 +95,22 @@ def build_delivery(settings: Settings, *, db: Database, clock: Clock) -> Deliver
     )
     worker.add_maker(
         kpis.CHART_MAKER,
-        lambda kpi_id, period, end: kpis.chart_upload(db, kpi_id=kpi_id, period=period, end=end),
+        lambda **args: kpis.chart_upload(db, default_zone=settings.timezone, **args),
+    )
+    worker.add_maker(oncall.TIMELINE_MAKER, lambda **args: oncall.timeline_upload(db, **args))
+    worker.add_maker(
+        reports.REPORT_MAKER,
+        lambda run_id: reports.report_message(
+            db,
+            run_id=run_id,
+            now=clock.now(),
+            user_name=worker.user_name,
+            channel_name=worker.channel_name,
+        ),
+    )
+    worker.add_maker(
+        reports.REPORT_FILE_MAKER,
+        lambda run_id, kind: reports.report_file(db, run_id=run_id, kind=kind),
     )
     worker.add_maker(
         escalations.ESCALATION_MAKER,
@@ -102,5 +122,10 @@ def build_delivery(settings: Settings, *, db: Database, clock: Clock) -> Deliver
     worker.add_recorder(scheduled.LEDGER_RECORDER, scheduled.record_ledger_post)
     worker.add_recorder(standups.ANSWER_RECORDER, standups.record_answer)
     worker.add_recorder(standups.THREAD_RECORDER, standups.record_thread)
+    worker.add_recorder(kpis.LOOKUP_CHART_RECORDER, kpis.record_lookup_chart)
+    worker.add_recorder(kpis.SHARE_RECORDER, kpis.record_share)
+    worker.add_recorder(oncall.TIMELINE_RECORDER, oncall.record_timeline)
+    worker.add_recorder(oncall.SHARE_RECORDER, oncall.record_share)
+    worker.add_recorder(handover.USERGROUP_RECORDER, handover.record_usergroup)
     worker.failure_hooks.append(deliveries.tell_admin_once)
     return worker

@@ -10,14 +10,17 @@ The one way of writing each thing, as filters: `slack_time` (a moment in the rea
 timezone), `day` (a calendar date, `Mon 7 Dec`), `long_day` (a date in a heading,
 `Monday 7 December 2026`), `clock` (a configured wall-clock time of a schedule, `07:45`),
 `duration` (`1h 5m`), `mentions` (typed text whose user and channel mentions stay mentions),
-`user`, `channel`, `link`, `number`. Templates never call `strftime` themselves.
+`user`, `channel`, `link`, `number` (`1,234.5`), and a KPI's numbers with its unit (bot.formats):
+`amount` (`value|amount(unit)`: `4.1%`, `51 orders`), `delta` (`change|delta(unit)`: `↑ 2 orders`,
+`↓ 0.4%`) and `target` (`value|target(better, unit)`: `≥ 95%`, `≤ 25 orders`). Templates never
+call `strftime` or write a unit, an arrow or `≥` next to a number themselves.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from functools import cache, lru_cache
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -28,6 +31,15 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.durations import format_duration
+from bot.formats import (
+    day,
+    format_amount,
+    format_delta,
+    format_number,
+    format_target,
+    long_day,
+    plain_number,
+)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 MAX_MESSAGE_BLOCKS = 50
@@ -108,21 +120,6 @@ def _mentions(text: str | None) -> Mrkdwn:
     return Mrkdwn(_ESCAPED_MENTION.sub(r"<\1>", escape_mrkdwn(text or "")))
 
 
-def day(d: date | None) -> str:
-    """A calendar date as people read it: `Mon 7 Dec` (no zero padding, no year). A datetime
-    is shown as the date it already is in its own timezone."""
-    if d is None:
-        return "—"
-    return f"{d:%a} {d.day} {d:%b}"
-
-
-def long_day(d: date | None) -> str:
-    """A date in a heading (the huddle's, a standup's day): `Monday 7 December 2026`."""
-    if d is None:
-        return "—"
-    return f"{d:%A} {d.day} {d:%B %Y}"
-
-
 def _clock(t: time | None) -> str:
     """A configured wall-clock time (a schedule, named with its zone where it has one): `07:45`."""
     if t is None:
@@ -138,14 +135,6 @@ def _slack_time(moment: datetime | None) -> Mrkdwn:
     utc = moment.astimezone(UTC)
     fallback = f"{day(utc)} {utc:%H:%M} UTC"
     return Mrkdwn(f"<!date^{int(utc.timestamp())}^{SLACK_TIME_FORMAT}|{fallback}>")
-
-
-def _number(value: float | int | None, digits: int = 2) -> str:
-    if value is None:
-        return "—"
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
 
 
 @cache
@@ -173,7 +162,11 @@ def _environment() -> Environment:
         clock=_clock,
         duration=format_duration,
         mentions=_mentions,
-        number=_number,
+        number=format_number,
+        plain=plain_number,
+        amount=format_amount,
+        delta=format_delta,
+        target=format_target,
         mrkdwn=lambda text: Mrkdwn(escape_mrkdwn(str(text))),
     )
     return env

@@ -23,6 +23,8 @@ request (opening modals with a trigger id, profile and permalink look-ups).
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import os
 import socket
@@ -38,6 +40,7 @@ from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -57,7 +60,15 @@ TRANSIENT_ERRORS = frozenset(
 # The calls a listener may make itself: they need the request (a trigger id lives three
 # seconds) or only read. Everything else goes through the outbox.
 LISTENER_METHODS = frozenset(
-    {"views.open", "views.push", "views.update", "users.info", "chat.getPermalink", "auth.test"}
+    {
+        "views.open",
+        "views.push",
+        "views.update",
+        "users.info",
+        "usergroups.list",  # `/oncall config usergroup=` checks the group exists
+        "chat.getPermalink",
+        "auth.test",
+    }
 )
 # Slack's "about one message a second per channel" is for posting; updates, uploads and Home
 # tabs have per-method limits only (a 429 from them holds the method back).
@@ -68,6 +79,7 @@ RECONCILE_EVERY_SECONDS = 5.0
 MIN_RATE_LIMIT_WAIT = 1.0
 ROUND_GAP_SECONDS = 0.05
 HISTORY_LIMIT = 200
+FILE_PROCESSING_TRIES = 5  # tries at 1, 2, 4, 8 s: about 15 s for Slack to process an upload
 
 
 class DirectWebApiCallError(RuntimeError):
@@ -491,8 +503,13 @@ class DeliveryWorker:
         want_permalink = payload.pop("$permalink", False)
         try:
             if item.method == "files.upload":
+                # Without a `channel` the file is uploaded and shared nowhere (a private
+                # chart); its id is the result, for a message that shows it.
                 answer = self.client.files_upload_v2(**payload)
                 return str(answer["file"]["id"]), payload.get("channel"), None
+            if item.method == "response_url":
+                self._respond(payload, attempts=item.attempts)
+                return None, None, None
             if item.method == "chat.postMessage":
                 payload["metadata"] = {
                     "event_type": METADATA_EVENT,
@@ -514,6 +531,30 @@ class DeliveryWorker:
         except Exception as exc:
             raise classify(exc) from exc
 
+    def _respond(self, payload: dict[str, Any], *, attempts: int) -> None:
+        """Post a message to an interaction's `response_url` (an address Slack gave with the
+        request, valid 30 minutes and 5 posts): how a reply only its caller sees is sent or
+        replaced later."""
+        url = str(payload.pop("response_url"))
+        shows_file = '"slack_file"' in json.dumps(payload.get("blocks") or [])
+        answer = WebhookClient(url=url, timeout=10).send_dict(payload)
+        status = answer.status_code
+        if status == 200:
+            return
+        body = (answer.body or "").strip()
+        with contextlib.suppress(ValueError, AttributeError):  # plain text, or JSON with `error`
+            body = str(json.loads(body).get("error") or body)
+        error = body[:64] or f"http_{status}"
+        if status == 429:
+            raise _RateLimited(float(answer.headers.get("Retry-After") or 1))
+        if status >= 500:
+            raise _Transient(error, f"the response_url answered HTTP {status} ({error})")
+        if error == "invalid_blocks" and shows_file and attempts < FILE_PROCESSING_TRIES:
+            # Slack finishes an upload asynchronously; an image of a file uploaded a moment
+            # ago can be refused as an invalid slack_file until it is processed.
+            raise _Transient("file_not_ready", "Slack has not finished processing the image")
+        raise _Permanent(error, f"the response_url answered HTTP {status} ({error})")
+
     def _permalink(self, channel: str | None, ts: str) -> str | None:
         try:
             answer = self.client.chat_getPermalink(channel=channel, message_ts=ts)
@@ -521,6 +562,25 @@ class DeliveryWorker:
             log.warning("no permalink for %s in %s: %s", ts, channel, exc)
             return None
         return answer.get("permalink")
+
+    def user_name(self, user_id: str) -> str | None:
+        """A person's name for text read outside Slack (a report's CSV and PDF), or None."""
+        try:
+            user = self.client.users_info(user=user_id).get("user") or {}
+        except Exception as exc:  # the report still names the person by their id
+            log.warning("no name for user %s: %s", user_id, exc)
+            return None
+        return user.get("real_name") or user.get("name") or None
+
+    def channel_name(self, channel_id: str) -> str | None:
+        """A channel's name for text read outside Slack (a report's CSV and PDF), or None
+        when Slack will not say (a private channel Opsbot is not in, a missing scope)."""
+        try:
+            answer = self.client.conversations_info(channel=channel_id)
+        except Exception as exc:  # the report still names the channel by its id
+            log.warning("no name for channel %s: %s", channel_id, exc)
+            return None
+        return (answer.get("channel") or {}).get("name") or None
 
     # -- after a crash ---------------------------------------------------------------------
     def _reconcile_now_and_then(self) -> None:

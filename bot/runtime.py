@@ -21,6 +21,7 @@ from bot.db import Database
 from bot.delivery import DeliveryWorker
 from bot.scheduler import Scheduler
 from bot.services.kpi_lookups import KpiLookups
+from bot.services.sources import Sources
 from bot.services.workspace import RecentProfiles
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ class Runtime:
     delivery: DeliveryWorker
     kpi_lookups: KpiLookups = field(default_factory=KpiLookups)
     recent_profiles: RecentProfiles = field(default_factory=RecentProfiles)
+    # The team's own databases (OPSBOT_SOURCE_<NAME>), each with its own small thread pool.
+    sources: Sources = field(default_factory=lambda: Sources({}, timeout=10.0))
 
     def start(self) -> None:
         """Start the background work of a serving process: scheduler and delivery worker."""
@@ -51,6 +54,7 @@ class Runtime:
         release database connections."""
         self.scheduler.shutdown()
         self.executor.shutdown(wait=True)
+        self.sources.close()
         self.delivery.close()
         self.db.dispose()
 

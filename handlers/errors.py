@@ -16,6 +16,8 @@ from bot.errors import OpsbotError, UsageError
 from bot.services import outbox
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from slack_bolt import App
     from slack_bolt.context.respond import Respond
     from slack_sdk import WebClient
@@ -56,6 +58,17 @@ def error_message(error: Exception) -> dict[str, Any]:
         "The error was logged; please try again or tell your Opsbot admin.",
         usage=None,
     )
+
+
+def answer_or_explain(respond: Respond, work: Callable[[], dict[str, Any]]) -> None:
+    """Replace the clicked message with what `work` returns; an expected problem is told to
+    the clicker privately instead, and the message stays as it was."""
+    try:
+        message = work()
+    except OpsbotError as exc:
+        respond(response_type="ephemeral", replace_original=False, **error_message(exc))
+        return
+    respond(replace_original=True, **message)
 
 
 def register(app: App, runtime: Runtime) -> None:

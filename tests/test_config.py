@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import SettingsError, load_settings
+from bot.config import SettingsError, database_label, load_settings
 
 
 def test_defaults_and_postgres_url_normalisation() -> None:
@@ -51,3 +51,12 @@ def test_env_file_is_read(tmp_path, monkeypatch) -> None:
     settings = load_settings()
     assert settings.opsbot_timezone == "Europe/Berlin"
     assert settings.admin_ids == {"U9"}
+
+
+def test_a_database_is_named_by_its_file_or_its_url_without_password() -> None:
+    assert database_label("sqlite:///console.db") == "console.db"
+    assert database_label("sqlite:////srv/opsbot/opsbot.db") == "/srv/opsbot/opsbot.db"
+    assert (
+        database_label("postgresql+psycopg://opsbot:s3cret@db.internal:5432/opsbot")
+        == "postgresql://opsbot:***@db.internal:5432/opsbot"
+    )

@@ -44,11 +44,11 @@ def test_import_is_all_or_nothing_then_export(
     good = cli_env / "good.csv"
     good.write_text(CSV_OK)
     assert main(["kpi", "import", str(good), "--team", TEAM]) == 0
-    assert "Imported 2 values into 1 KPIs" in capsys.readouterr().out
+    assert "Imported 2 values into 1 KPI from" in capsys.readouterr().out
     assert main(["kpi", "export", "--team", TEAM, "--kpi", "ON-TIME", "--since", "2026-03-02"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "kpi,value,at",
-        "on-time,94.0,2026-03-02T07:00:00Z",
+        "on-time,94,2026-03-02T07:00:00Z",
     ]
 
 

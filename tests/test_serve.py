@@ -1,10 +1,13 @@
 """`opsbot serve` as a real process: health check, signature refusal, /ops help, SIGTERM;
-and `opsbot run` / settings errors explained in a sentence."""
+and `opsbot run` / settings errors, Slack unreachable or refusing the token, explained in
+one sentence."""
 
 from __future__ import annotations
 
 import subprocess
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -13,7 +16,7 @@ from bot.config import load_settings
 from bot.standin.driver import sign
 from bot.standin.server import FakeSlack
 from bot.web import create_web_app
-from tests.serve_process import OPSBOT, ServeProcess, clean_env
+from tests.serve_process import OPSBOT, ServeProcess, clean_env, free_port
 
 SECRET = "serve-secret"
 
@@ -135,3 +138,95 @@ def test_invalid_setting_is_one_sentence_naming_it(tmp_path: Path) -> None:
     assert result.stderr.strip() == (
         "OPSBOT_TIMEZONE is invalid: must be an IANA timezone such as Europe/Berlin."
     )
+
+
+def start_failing(tmp_path: Path, command: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [OPSBOT, command, "--port", str(free_port())],
+        cwd=tmp_path,
+        env=clean_env(
+            SLACK_BOT_TOKEN="xoxb-made-up",
+            SLACK_SIGNING_SECRET=SECRET,
+            DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}",
+            **env,
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def assert_one_sentence(result: subprocess.CompletedProcess[str], sentence: str) -> None:
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == sentence + "\n"
+    assert result.stdout == ""
+
+
+def test_serve_and_run_with_slack_unreachable_say_so_in_one_sentence(tmp_path: Path) -> None:
+    closed = f"http://127.0.0.1:{free_port()}/api/"
+    for command in ("serve", "run"):
+        assert_one_sentence(
+            start_failing(tmp_path, command, SLACK_API_URL=closed),
+            f"Cannot reach Slack at {closed} (connection refused): "
+            "check SLACK_API_URL and the network.",
+        )
+    assert_one_sentence(
+        start_failing(tmp_path, "serve", SLACK_API_URL="http://no-such-host.invalid/api/"),
+        "Cannot reach Slack at http://no-such-host.invalid/api/ (unknown host): "
+        "check SLACK_API_URL and the network.",
+    )
+
+
+def test_serve_with_a_token_slack_rejects_says_which_and_where_to_get_one(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    copy = "copy the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions page."
+    for error, sentence in (
+        ("invalid_auth", f"Slack rejected SLACK_BOT_TOKEN (invalid_auth): {copy}"),
+        ("not_authed", f"Slack rejected SLACK_BOT_TOKEN (not_authed): {copy}"),
+        (
+            "account_inactive",
+            "Slack rejected SLACK_BOT_TOKEN (account_inactive): the app was uninstalled or "
+            f"the token revoked; reinstall the app and {copy}",
+        ),
+    ):
+        fake_slack.fail("auth.test", error=error)
+        assert_one_sentence(
+            start_failing(tmp_path, "serve", SLACK_API_URL=fake_slack.api_url), sentence
+        )
+    fake_slack.fail("auth.test", status=503, retry_after=None)
+    result = start_failing(tmp_path, "run", SLACK_API_URL=fake_slack.api_url)
+    assert_one_sentence(
+        result,
+        f"Slack at {fake_slack.api_url} answered HTTP 503: it is busy or down; start Opsbot "
+        "again in a minute (https://slack-status.com shows outages).",
+    )
+    assert "Worker failed to boot" not in result.stderr
+
+
+class NotSlack(BaseHTTPRequestHandler):
+    """A web server that is not Slack's Web API: every request gets an HTML 404."""
+
+    def do_POST(self) -> None:
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        self.wfile.write(b"<html><body>Not Found</body></html>")
+
+    def log_message(self, format: str, *args: object) -> None:
+        del format, args
+
+
+def test_serve_pointed_at_something_else_than_slack_says_so(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NotSlack)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        assert_one_sentence(
+            start_failing(tmp_path, "serve", SLACK_API_URL=url),
+            f"{url} answered HTTP 404, which is not Slack's Web API: check SLACK_API_URL "
+            "(normally https://slack.com/api/).",
+        )
+    finally:
+        server.shutdown()
+        server.server_close()

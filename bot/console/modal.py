@@ -18,6 +18,7 @@ from bot.services.schedule import ScheduleValueError, parse_time
 Ask = Callable[[str], str | None]
 Say = Callable[[str], None]
 Resolve = Callable[[str], str | None]
+Name = Callable[[str], str]
 
 CANCEL = ":cancel"
 TEXT_INPUTS = frozenset({"plain_text_input", "email_text_input", "url_text_input"})
@@ -42,6 +43,8 @@ class ModalForm:
     say: Say
     resolve_user: Resolve
     resolve_channel: Resolve
+    user_name: Name
+    channel_name: Name
 
     def fill(
         self, view: dict[str, Any], *, errors: dict[str, str] | None = None
@@ -82,7 +85,7 @@ class ModalForm:
         if kind in SINGLE_CHOICE | MULTI_CHOICE:
             for number, option in enumerate(options, start=1):
                 self.say(f"    {number}. {plain(option.get('text'))}")
-        default = _default(element)
+        default = self._default(element)
         suffix = f" [{default}]" if default else " (optional, empty line skips)" if optional else ""
         while True:
             answer = self.ask(f"  {label}{_how(kind)}{suffix}: ")
@@ -135,6 +138,27 @@ class ModalForm:
                 raise Skip(str(problem)) from None
         return {"value": answer}
 
+    def _default(self, element: dict[str, Any]) -> str:
+        """How the field's initial value is shown (people as @handle, channels as #name);
+        empty when it has none."""
+        if element.get("initial_option"):
+            return plain(element["initial_option"].get("text"))
+        for key in ("initial_value", "initial_date", "initial_time"):
+            if element.get(key):
+                return str(element[key])
+        users = element.get("initial_users") or [element.get("initial_user")]
+        channels = [element.get("initial_conversation") or element.get("initial_channel")]
+        channels = (
+            element.get("initial_conversations") or element.get("initial_channels") or channels
+        )
+        if any(users):
+            return ", ".join(self.user_name(str(user)) for user in users if user)
+        if any(channels):
+            return ", ".join(self.channel_name(str(channel)) for channel in channels if channel)
+        if element.get("initial_options"):
+            return ", ".join(plain(o.get("text")) for o in element["initial_options"])
+        return ""
+
 
 def _how(kind: str) -> str:
     if kind in SINGLE_CHOICE:
@@ -149,20 +173,6 @@ def _how(kind: str) -> str:
         return " (YYYY-MM-DD)"
     if kind == "timepicker":
         return " (HH:MM)"
-    return ""
-
-
-def _default(element: dict[str, Any]) -> str:
-    """How the field's initial value is shown; empty when it has none."""
-    if element.get("initial_option"):
-        return plain(element["initial_option"].get("text"))
-    for key in ("initial_value", "initial_date", "initial_time", "initial_user"):
-        if element.get(key):
-            return str(element[key])
-    if element.get("initial_conversation") or element.get("initial_channel"):
-        return str(element.get("initial_conversation") or element.get("initial_channel"))
-    if element.get("initial_options"):
-        return ", ".join(plain(o.get("text")) for o in element["initial_options"])
     return ""
 
 

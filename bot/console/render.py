@@ -10,12 +10,16 @@ becomes `#name`.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from bot.clock import Clock
+from bot.console.dates import format_slack_date
 from bot.standin.server import ApiCall, FakeSlack
 
 INDENT = "  "
@@ -41,11 +45,13 @@ _ENTITY = re.compile(r"<([^<>\n]+)>")
 
 @dataclass(frozen=True)
 class Control:
-    """A numbered button or select, and where it was shown (a message or a view)."""
+    """A numbered button or select, and where it was shown (a message or a view). `holder`
+    names that message or view: when it is redrawn, its old controls are gone."""
 
     number: int
     element: dict[str, Any]
     block_id: str
+    holder: str
     channel: str | None = None
     message: dict[str, Any] | None = None
     view: dict[str, Any] | None = None
@@ -63,23 +69,35 @@ class ShownMessage:
 
 @dataclass
 class Screen:
-    """What one input (or one clock step) made appear."""
+    """What one input (or one clock step) made appear. Its controls are numbered from
+    `first_number`; `redrawn` holds the messages and views it updated, replaced or deleted
+    (`ORIGINAL` for the message whose button was pressed)."""
 
     lines: list[str] = field(default_factory=list)
     controls: list[Control] = field(default_factory=list)
     modals: list[dict[str, Any]] = field(default_factory=list)
     messages: list[ShownMessage] = field(default_factory=list)
+    redrawn: set[str] = field(default_factory=set)
+    first_number: int = 1
 
     def text(self) -> str:
         return "\n".join(self.lines)
 
 
+ORIGINAL = "original"
+
+
 @dataclass(frozen=True)
 class _Where:
+    """Where blocks are shown: the conversation, message or view their controls act on,
+    the holder of those controls, and whose screen it is (dates are shown in their zone)."""
+
+    reader: str | None = None
     channel: str | None = None
     message: dict[str, Any] | None = None
     view: dict[str, Any] | None = None
     numbered: bool = True
+    holder: str = ""
 
 
 def _as_blocks(value: Any) -> list[dict[str, Any]]:
@@ -104,12 +122,23 @@ def plain(element: dict[str, Any] | None) -> str:
     return str((element or {}).get("text") or "")
 
 
+def _message_holder(channel: str, message: dict[str, Any] | None) -> str:
+    return f"{channel}/{message['ts']}" if message and message.get("ts") else ""
+
+
+def reader_of(channel: str | None, viewer: str) -> str:
+    """Whose screen a message in `channel` is on: a DM's recipient, else the viewer."""
+    return "U" + channel[1:] if channel and channel.startswith("D") else viewer
+
+
 class Renderer:
     """Turns the stand-in's recorded Web API calls and the app's ack replies into a Screen."""
 
-    def __init__(self, slack: FakeSlack, *, output_dir: Path) -> None:
+    def __init__(self, slack: FakeSlack, *, output_dir: Path, clock: Clock) -> None:
         self.slack = slack
         self.output_dir = output_dir
+        self.clock = clock
+        self._replies = itertools.count(1)
 
     # -- names ---------------------------------------------------------------
     def user(self, user_id: str, label: str = "") -> str:
@@ -124,8 +153,13 @@ class Renderer:
         known = self.slack.state.channels.get(channel_id)
         return "#" + (known["name"] if known else label or channel_id)
 
-    def display(self, text: str) -> str:
-        """mrkdwn as a person reads it: mentions by name, links with their address."""
+    def zone(self, user_id: str) -> ZoneInfo:
+        known = self.slack.state.users.get(user_id) or {}
+        return ZoneInfo(str(known.get("tz") or "UTC"))
+
+    def display(self, text: str, reader: str | None = None) -> str:
+        """mrkdwn as a person reads it: mentions by name, links with their address, dates
+        as Slack formats them for `reader` (without one, their fallback text)."""
 
         def entity(match: re.Match[str]) -> str:
             target, _, label = match.group(1).partition("|")
@@ -134,9 +168,13 @@ class Renderer:
             if target.startswith("#"):
                 return self.channel(target[1:], label)
             if target.startswith("!subteam^"):
-                return label or "@group"
+                group = self.slack.state.usergroups.get(target.removeprefix("!subteam^"))
+                return label or ("@" + str(group["handle"]) if group else "@group")
             if target.startswith("!date^"):
-                return label
+                if reader is None:
+                    return label
+                shown = format_slack_date(target, zone=self.zone(reader), now=self.clock.now())
+                return label if shown is None else shown
             if target.startswith("!"):
                 return "@" + target[1:]
             return f"{label} ({target})" if label and label != target else target
@@ -151,6 +189,7 @@ class Renderer:
         """The message in an ack (or a response_url post): only the caller sees it unless
         it is `in_channel`."""
         if payload.get("delete_original"):
+            screen.redrawn.add(ORIGINAL)
             screen.lines.append(f"▸ {self.channel(channel)} · the message was deleted")
             return
         if not (payload.get("text") or payload.get("blocks")):
@@ -160,27 +199,36 @@ class Renderer:
         else:
             title = "Only visible to you"
         if payload.get("replace_original"):
+            screen.redrawn.add(ORIGINAL)
             title += " · replaces the message"
-        self._message(screen, title, payload, _Where(channel=channel))
+        where = _Where(reader=viewer, channel=channel, holder=f"reply-{next(self._replies)}")
+        self._message(screen, title, payload, where)
 
     def call(self, screen: Screen, call: ApiCall, *, viewer: str, channel: str | None) -> None:
         """One Web API call the app made, as the person at the console would notice it."""
         method = call.method
         if method == "chat.postMessage":
-            self._posted(screen, call)
+            self._posted(screen, call, viewer=viewer)
         elif method == "chat.postEphemeral":
-            who = "you" if call.get("user") == viewer else self.user(str(call.get("user")))
-            where = _Where(channel=str(call.get("channel")))
+            user = str(call.get("user"))
+            who = "you" if user == viewer else self.user(user)
+            where = _Where(
+                reader=user, channel=str(call.get("channel")), holder=f"reply-{next(self._replies)}"
+            )
             self._message(
                 screen, f"{self.channel(where.channel)} · only visible to {who}", call.params, where
             )
         elif method == "chat.update":
+            updated = str(call.get("channel"))
+            message = self._stored(updated, str(call.get("ts")))
+            holder = f"{updated}/{call.get('ts')}"
+            screen.redrawn.add(holder)
             where = _Where(
-                channel=str(call.get("channel")),
-                message=self._stored(str(call.get("channel")), str(call.get("ts"))),
+                reader=reader_of(updated, viewer), channel=updated, message=message, holder=holder
             )
             self._message(screen, f"{self.channel(where.channel)} · updated", call.params, where)
         elif method == "chat.delete":
+            screen.redrawn.add(f"{call.get('channel')}/{call.get('ts')}")
             screen.lines.append(f"▸ {self.channel(str(call.get('channel')))} · a message deleted")
         elif method == "response_url":
             self.reply(screen, call.params, channel=channel, viewer=viewer)
@@ -189,22 +237,30 @@ class Renderer:
         elif method == "views.publish":
             self.home(screen, _answered_view(call), user_id=str(call.get("user_id")))
         elif method == "files.completeUploadExternal":
-            self._files(screen, call)
+            self._files(screen, call, viewer=viewer)
         elif method == "reactions.add":
             screen.lines.append(
                 f"▸ {self.channel(str(call.get('channel')))} · Opsbot reacted :{call.get('name')}:"
             )
 
-    def modal(self, screen: Screen, view: dict[str, Any]) -> None:
+    def modal(self, screen: Screen, view: dict[str, Any], *, viewer: str) -> None:
         """A modal's title and its read-only blocks (its inputs are asked one by one)."""
         screen.lines.append(f"▸ Modal “{plain(view.get('title'))}”")
         shown = [b for b in _as_blocks(view.get("blocks")) if b.get("type") != "input"]
-        self._blocks(screen, shown, _Where(numbered=False), INDENT)
+        self._blocks(screen, shown, _Where(reader=viewer, numbered=False), INDENT)
+
+    def confirm(self, screen: Screen, confirm: dict[str, Any], *, viewer: str) -> None:
+        """A button's confirmation dialog (Slack's `confirm` object): its title and text."""
+        screen.lines.append(f"▸ Dialog “{self.display(plain(confirm.get('title')), viewer)}”")
+        self._text(screen, plain(confirm.get("text")), _Where(reader=viewer), INDENT)
 
     def home(self, screen: Screen, view: dict[str, Any], *, user_id: str, note: str = "") -> None:
         """A Home tab, its buttons numbered (a click comes from the view, as in Slack)."""
+        holder = str(view.get("id") or f"VHOME{user_id}")
+        screen.redrawn.add(holder)
         screen.lines.append(f"▸ Home tab of {self.user(user_id)}{note}")
-        self._blocks(screen, _as_blocks(view.get("blocks")), _Where(view=view), INDENT)
+        where = _Where(reader=user_id, view=view, holder=holder)
+        self._blocks(screen, _as_blocks(view.get("blocks")), where, INDENT)
 
     def _modal_or_home(self, screen: Screen, view: dict[str, Any], *, viewer: str) -> None:
         if view.get("type") == "home":
@@ -212,11 +268,17 @@ class Renderer:
             return
         screen.modals.append(view)
 
-    def _posted(self, screen: Screen, call: ApiCall) -> None:
+    def _posted(self, screen: Screen, call: ApiCall, *, viewer: str) -> None:
         answer = call.answer or {}
         channel = str(answer.get("channel") or call.get("channel"))
         thread_ts = call.get("thread_ts")
-        where = _Where(channel=channel, message=answer.get("message"))
+        message = answer.get("message")
+        where = _Where(
+            reader=reader_of(channel, viewer),
+            channel=channel,
+            message=message,
+            holder=_message_holder(channel, message) or f"reply-{next(self._replies)}",
+        )
         if channel.startswith("D"):
             title = "DM to " + self.user("U" + channel[1:])
         else:
@@ -225,26 +287,41 @@ class Renderer:
             self._message(screen, title, call.params, where)
             return
         parent = self._stored(channel, str(thread_ts))
-        excerpt = self.display(str((parent or {}).get("text") or "")).split("\n")[0]
+        excerpt = self.display(str((parent or {}).get("text") or ""), where.reader)
+        excerpt = excerpt.split("\n")[0]
         if len(excerpt) > 60:
             excerpt = excerpt[:59] + "…"
         self._message(
             screen, f"{title} · reply in thread “{excerpt}”", call.params, where, THREAD_INDENT
         )
 
-    def _files(self, screen: Screen, call: ApiCall) -> None:
+    def _files(self, screen: Screen, call: ApiCall, *, viewer: str) -> None:
         channel = str(call.get("channel_id") or "")
+        if not channel:  # uploaded, shared nowhere: seen only where a message shows it
+            return
         comment = call.get("initial_comment")
         for entry in _as_blocks(call.get("files")):
             upload = self.slack.state.uploads.get(entry.get("id"), {})
-            name = Path(str(upload.get("filename") or "file")).stem or "file"
-            path = self.output_dir / f"{entry.get('id')}-{_safe(name)}.png"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(self.slack.upload_bytes(entry["id"]))
+            path = self._saved(str(entry.get("id")))
             title = entry.get("title") or upload.get("filename") or "file"
             screen.lines.append(f"▸ {self.channel(channel)} · file “{title}” saved to {path}")
             if comment:
-                screen.lines.extend(INDENT + line for line in self.display(comment).split("\n"))
+                where = _Where(reader=reader_of(channel, viewer))
+                self._text(screen, str(comment), where, INDENT)
+
+    def _saved(self, file_id: str) -> Path | None:
+        """An uploaded file written to the console's output folder, to be opened there."""
+        upload = self.slack.state.uploads.get(file_id)
+        if upload is None:
+            return None
+        filename = Path(str(upload.get("filename") or "file"))
+        name = filename.stem or "file"
+        # A report's CSV and PDF keep their kind; charts (and files without one) are PNGs.
+        suffix = filename.suffix.lower() if filename.suffix.lower() in (".csv", ".pdf") else ".png"
+        path = self.output_dir / f"{file_id}-{_safe(name)}{suffix}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(self.slack.upload_bytes(file_id))
+        return path
 
     def _stored(self, channel: str, ts: str) -> dict[str, Any] | None:
         for message in self.slack.messages_in(channel):
@@ -271,10 +348,11 @@ class Renderer:
         if blocks:
             self._blocks(screen, blocks, where, indent)
         else:
-            self._text(screen, str(payload.get("text") or ""), indent)
+            self._text(screen, str(payload.get("text") or ""), where, indent)
 
-    def _text(self, screen: Screen, text: str, indent: str) -> None:
-        screen.lines.extend(indent + line for line in self.display(text).split("\n"))
+    def _text(self, screen: Screen, text: str, where: _Where, indent: str) -> None:
+        shown = self.display(text, where.reader)
+        screen.lines.extend(indent + line for line in shown.split("\n"))
 
     def _blocks(
         self, screen: Screen, blocks: list[dict[str, Any]], where: _Where, indent: str
@@ -282,7 +360,7 @@ class Renderer:
         for block in blocks:
             kind = block.get("type")
             if kind == "header":
-                title = self.display(plain(block.get("text")))
+                title = self.display(plain(block.get("text")), where.reader)
                 screen.lines += [indent + title, indent + "═" * len(title)]
             elif kind == "section":
                 self._section(screen, block, where, indent)
@@ -290,23 +368,23 @@ class Renderer:
                 screen.lines.append(indent + DIVIDER)
             elif kind == "context":
                 parts = [self._context_part(e) for e in block.get("elements", [])]
-                self._text(screen, "  ·  ".join(parts), indent + "  ")
+                self._text(screen, "  ·  ".join(parts), where, indent + "  ")
             elif kind == "image":
                 screen.lines.append(indent + self._image(block))
             elif kind == "actions":
                 labels = [self._control(screen, e, block, where) for e in block.get("elements", [])]
                 screen.lines.append(indent + "  ".join(labels))
             elif kind == "rich_text":
-                self._text(screen, "".join(_rich_text(block)), indent)
+                self._text(screen, "".join(_rich_text(block)), where, indent)
             elif kind == "input":
                 label = plain(block.get("label"))
                 screen.lines.append(indent + f"[input: {label}]")
 
     def _section(self, screen: Screen, block: dict[str, Any], where: _Where, indent: str) -> None:
         if block.get("text"):
-            self._text(screen, plain(block["text"]), indent)
+            self._text(screen, plain(block["text"]), where, indent)
         for item in block.get("fields", []):
-            self._text(screen, "• " + " ".join(plain(item).split("\n")), indent)
+            self._text(screen, "• " + " ".join(plain(item).split("\n")), where, indent)
         accessory = block.get("accessory")
         if accessory and accessory.get("type") == "image":
             screen.lines.append(indent + self._image(accessory))
@@ -321,19 +399,24 @@ class Renderer:
     def _image(self, element: dict[str, Any]) -> str:
         title = plain(element.get("title"))
         alt = element.get("alt_text", "")
-        url = element.get("image_url") or (element.get("slack_file") or {}).get("url", "")
+        slack_file = element.get("slack_file") or {}
+        url = element.get("image_url") or slack_file.get("url", "")
+        if slack_file.get("id"):
+            path = self._saved(str(slack_file["id"]))
+            url = f"{slack_file['id']} saved to {path}" if path else f"{slack_file['id']} (missing)"
         return f"[image: {title or alt}] {url}".rstrip()
 
     def _control(
         self, screen: Screen, element: dict[str, Any], block: dict[str, Any], where: _Where
     ) -> str:
-        label = self._control_label(element)
+        label = self._control_label(element, where.reader)
         if not where.numbered or element.get("type") not in CLICKABLE:
             return f"[{label}]"
         control = Control(
-            number=len(screen.controls) + 1,
+            number=screen.first_number + len(screen.controls),
             element=element,
             block_id=str(block.get("block_id") or "actions"),
+            holder=where.holder,
             channel=where.channel,
             message=where.message,
             view=where.view,
@@ -341,10 +424,10 @@ class Renderer:
         screen.controls.append(control)
         return f"[{control.number} {label}]"
 
-    def _control_label(self, element: dict[str, Any]) -> str:
+    def _control_label(self, element: dict[str, Any], reader: str | None) -> str:
         kind = element.get("type")
         if kind == "button":
-            return self.display(plain(element.get("text")))
+            return self.display(plain(element.get("text")), reader)
         if kind == "overflow":
             return "⋯"
         if kind == "datepicker":

@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.console.modal import Ask, ModalForm, Say
-from bot.console.render import Control, Renderer, Screen, ShownMessage, plain
+from bot.console.modal import CANCEL, Ask, ModalForm, Say
+from bot.console.render import ORIGINAL, Control, Renderer, Screen, ShownMessage, plain
 from bot.console.timeinput import TimeInputError, parse_duration, parse_moment
 from bot.console.workspace import ConsoleWorkspace
 from bot.demo import PEOPLE
@@ -35,7 +35,9 @@ Type what a Slack user would type:
   :dm <text>                 a direct message to Opsbot
   :as @maria                 act as another person (handle or user id)
   :in #ops-huddle            type slash commands in another channel
-  :click N                   press button or select N of what was shown last
+  :click N                   press button or select N of what was shown last (a button that
+                             asks for confirmation asks here: y/n); after a click, the buttons
+                             of a redrawn message get new numbers
   :shortcut N                "Escalate message" on message N of what was shown last, counting
                              posts, DMs and thread replies from the top (not replies only you see)
   :home                      open Opsbot's Home tab (your overview)
@@ -55,9 +57,21 @@ class ConsoleSession:
         self.channel = START_CHANNEL
         self.controls: list[Control] = []
         self.messages: list[ShownMessage] = []
-        self.renderer = Renderer(workspace.slack, output_dir=workspace.output_dir)
+        # Numbers of controls whose message was redrawn after a click: they press nothing.
+        self._gone: set[int] = set()
+        self._clicked: Control | None = None
+        # Modals the console has finished with: a later views.update of one is not shown.
+        self._closed_views: set[str] = set()
+        self.renderer = Renderer(
+            workspace.slack, output_dir=workspace.output_dir, clock=workspace.clock
+        )
         self.form = ModalForm(
-            ask=ask, say=write, resolve_user=self.find_user, resolve_channel=self.find_channel
+            ask=ask,
+            say=write,
+            resolve_user=self.find_user,
+            resolve_channel=self.find_channel,
+            user_name=self.renderer.user,
+            channel_name=self.renderer.channel,
         )
         self._seen = workspace.call_count()
         self._commands = {
@@ -83,7 +97,7 @@ class ConsoleSession:
 
     def time_label(self) -> str:
         local = self.workspace.clock.now().astimezone(self.zone())
-        return local.strftime("%a %d %b %Y %H:%M %Z")
+        return f"{local:%a} {local.day} {local:%b %Y %H:%M %Z}"
 
     @property
     def prompt(self) -> str:
@@ -97,6 +111,12 @@ class ConsoleSession:
         for user_id, user in self.workspace.slack.state.users.items():
             if wanted.upper() == user_id or wanted.lower() == str(user["name"]).lower():
                 return user_id
+        return None
+
+    def find_usergroup(self, handle: str) -> str | None:
+        for group_id, group in self.workspace.slack.state.usergroups.items():
+            if handle.lower() == str(group["handle"]).lower():
+                return group_id
         return None
 
     def find_channel(self, text: str) -> str | None:
@@ -130,19 +150,40 @@ class ConsoleSession:
 
     def show_pending(self, screen: Screen | None = None, *, channel: str | None = None) -> None:
         """Show what the app did since the last time anything was shown."""
-        screen = screen or Screen()
+        screen = screen or self._screen()
         calls = self.workspace.calls_since(self._seen)
         self._seen = self.workspace.call_count()
         for call in calls:
+            if call.method == "views.update" and call.get("view_id") in self._closed_views:
+                continue  # Slack shows nothing of a modal its user has left
             self.renderer.call(screen, call, viewer=self.user, channel=channel or self.channel)
         if screen.lines:
             self.write(screen.text())
-        if screen.controls:
-            self.controls = screen.controls
+        self._take_controls(screen)
         if screen.messages:
             self.messages = screen.messages
         if screen.modals:
             self._fill_modal(screen.modals[-1], channel=channel or self.channel)
+
+    def _screen(self) -> Screen:
+        """A new screen; while a click is handled, its controls get numbers not used yet, so
+        that a number shown before the click can never press a different button."""
+        if self._clicked is None:
+            return Screen()
+        used = [control.number for control in self.controls] + list(self._gone)
+        return Screen(first_number=max(used, default=0) + 1)
+
+    def _take_controls(self, screen: Screen) -> None:
+        """The controls `:click` presses from now on: after a click, those still shown (the
+        ones of messages redrawn since are gone) and the new ones; otherwise the screen's."""
+        if self._clicked is None:
+            if screen.controls:
+                self.controls, self._gone = screen.controls, set()
+            return
+        redrawn = {self._clicked.holder if h == ORIGINAL else h for h in screen.redrawn}
+        self._gone |= {c.number for c in self.controls if c.holder in redrawn}
+        kept = [c for c in self.controls if c.holder not in redrawn]
+        self.controls = kept + screen.controls
 
     def _slash(self, text: str) -> None:
         name, _, rest = text.partition(" ")
@@ -165,14 +206,17 @@ class ConsoleSession:
         def link(match: re.Match[str]) -> str:
             sigil, name = match.groups()
             found = self.find_user(name) if sigil == "@" else self.find_channel(name)
-            return f"<{sigil}{found}|{name}>" if found else match.group(0)
+            if found:
+                return f"<{sigil}{found}|{name}>"
+            group = self.find_usergroup(name) if sigil == "@" else None
+            return f"<!subteam^{group}|@{name}>" if group else match.group(0)
 
         return _MENTION.sub(link, text)
 
     def _answered(self, reply: Reply, *, channel: str, what: str) -> None:
         self.workspace.settle()
         self.workspace.tick()
-        screen = Screen()
+        screen = self._screen()
         if reply.status == 404:
             screen.lines.append(f"(Opsbot did not answer {what}: nothing in the app handles it.)")
         elif reply.status != 200:
@@ -210,11 +254,18 @@ class ConsoleSession:
         self.write(f"Slash commands are now typed in {self.renderer.channel(found)}.")
 
     def _click(self, text: str) -> None:
-        if not text.isdigit() or not 1 <= int(text) <= len(self.controls):
-            shown = f"1 to {len(self.controls)}" if self.controls else "none"
+        live = {control.number: control for control in self.controls}
+        shown = _numbers(sorted(live)) or "none"
+        if text.isdigit() and int(text) in self._gone:
+            self.write(
+                f"Button {text} is no longer shown: the message it was on has been redrawn "
+                f"since. The buttons shown now are {shown}."
+            )
+            return
+        if not text.isdigit() or int(text) not in live:
             self.write(f"Usage: :click N, with N a number shown in [brackets] (now: {shown}).")
             return
-        control = self.controls[int(text) - 1]
+        control = live[int(text)]
         element = control.element
         selected = None
         if element.get("type") != "button":
@@ -222,17 +273,42 @@ class ConsoleSession:
             selected = self.form.answer(element, label=label)
             if selected is None:
                 return
-        reply = self.workspace.driver.click(
-            str(element.get("action_id")),
-            user=self.user,
-            value=element.get("value"),
-            selected=selected,
-            channel=control.channel,
-            message=control.message,
-            view=control.view,
-            block_id=control.block_id,
-        )
-        self._answered(reply, channel=control.channel or self.channel, what="that click")
+        if element.get("confirm") and not self._confirmed(element["confirm"]):
+            self.write("  (not pressed)")
+            return
+        self._clicked = control
+        try:
+            reply = self.workspace.driver.click(
+                str(element.get("action_id")),
+                user=self.user,
+                value=element.get("value"),
+                selected=selected,
+                channel=control.channel,
+                message=control.message,
+                view=control.view,
+                block_id=control.block_id,
+            )
+            self._answered(reply, channel=control.channel or self.channel, what="that click")
+        finally:
+            self._clicked = None
+
+    def _confirmed(self, confirm: dict[str, Any]) -> bool:
+        """Slack's confirmation dialog of a button or select: True when confirmed."""
+        screen = Screen()
+        self.renderer.confirm(screen, confirm, viewer=self.user)
+        self.write(screen.text())
+        yes = plain(confirm.get("confirm")) or "Yes"
+        no = plain(confirm.get("deny")) or "Cancel"
+        while True:
+            answer = self.ask(f"  [{yes}] / [{no}]? (y/n or 1/2): ")
+            if answer is None:
+                return False
+            chosen = answer.strip().lower()
+            if chosen in ("y", "yes", "1", yes.lower()):
+                return True
+            if chosen in ("n", "no", "2", no.lower(), CANCEL):
+                return False
+            self.write(f"  ! Answer y (or 1) for {yes}, n (or 2) for {no}.")
 
     def _shortcut(self, text: str) -> None:
         """Run the "Escalate message" shortcut, as from a message's "More actions" menu."""
@@ -274,7 +350,7 @@ class ConsoleSession:
         note = f", as last published (Opsbot refreshes it at most every {seconds} seconds)"
         self.renderer.home(screen, stored, user_id=self.user, note=note)
         self.write(screen.text())
-        self.controls = screen.controls
+        self._take_controls(screen)
 
     def _advance(self, text: str) -> None:
         try:
@@ -307,6 +383,7 @@ class ConsoleSession:
             if self.workspace.calls_since(self._seen):
                 self.write(f"── {self.time_label()} ──")
                 self.show_pending()
+        self.workspace.save()
         self.write(f"It is now {self.time_label()}.")
 
     def _channels(self, _text: str) -> None:
@@ -331,10 +408,11 @@ class ConsoleSession:
         errors: dict[str, str] | None = None
         while True:
             screen = Screen()
-            self.renderer.modal(screen, view)
+            self.renderer.modal(screen, view, viewer=self.user)
             self.write(screen.text())
             values = self._answers(view, errors)
             if values is None:
+                self._close(view)
                 self.write("  (closed without submitting)" if view.get("submit") else "  (closed)")
                 return
             reply = self.workspace.driver.submit(view, values, user=self.user)
@@ -348,21 +426,32 @@ class ConsoleSession:
                 self.show_pending(channel=channel)
                 continue
             if action in ("update", "push"):
-                self.show_pending(channel=channel)
-                pushed = answer["view"]
+                pushed = dict(answer["view"])
+                if action == "update":  # the same view, with new contents
+                    pushed.setdefault("id", view.get("id"))
                 if any(b.get("type") == "input" for b in pushed.get("blocks", [])):
+                    self.show_pending(channel=channel)
                     view, errors = pushed, None
                     continue
+                # The acknowledgement's view shows first; a views.update the app made
+                # meanwhile (a slow run's outcome) replaces it, as it would in Slack.
                 notice = Screen()
-                self.renderer.modal(notice, pushed)
+                self.renderer.modal(notice, pushed, viewer=self.user)
                 self.write(notice.text())
+                self.show_pending(channel=channel)
                 if action == "update":
+                    self._close(view)
                     return
                 self.write(f"  (back to “{plain(view.get('title'))}”)")
                 errors = None
                 continue
+            self._close(view)
             self.show_pending(channel=channel)
             return
+
+    def _close(self, view: dict[str, Any]) -> None:
+        if view.get("id"):
+            self._closed_views.add(str(view["id"]))
 
     def _answers(
         self, view: dict[str, Any], errors: dict[str, str] | None
@@ -374,6 +463,17 @@ class ConsoleSession:
             return None
         answer = self.ask(f"  {plain(view['submit'])}? (y/n): ")
         return {} if answer is not None and answer.strip().lower() in ("y", "yes") else None
+
+
+def _numbers(numbers: list[int]) -> str:
+    """`1 to 3, 7` for the numbers 1, 2, 3 and 7."""
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return ", ".join(f"{r[0]} to {r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
 
 
 def _json(reply: Reply) -> dict[str, Any]:

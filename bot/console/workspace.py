@@ -21,12 +21,20 @@ from sqlalchemy import select
 from bot.app import build_runtime
 from bot.clock import ManualClock, SystemClock
 from bot.config import Settings, load_settings
+from bot.console.state import (
+    CLOCK_KEY,
+    CONVERSATION_KEY,
+    DEMO_KEY,
+    ConsoleState,
+    saved_state,
+)
 from bot.db import Base
 from bot.delivery import ChannelPacer
-from bot.demo import DEMO_TEAM
+from bot.demo import DEMO_TEAM, wms
 from bot.demo.seed import DEMO_TIMEZONE, demo_morning, populate_standin, seed_demo
 from bot.migrate import upgrade
 from bot.runtime import Runtime
+from bot.services import workspace as workspace_settings
 from bot.standin.driver import SlackDriver
 from bot.standin.server import ApiCall, FakeSlack
 from bot.web import bolt_request
@@ -80,10 +88,14 @@ class ConsoleWorkspace:
     clock: ManualClock
     executor: TrackedExecutor
     output_dir: Path
+    is_demo: bool = False
+    resumed: bool = False
+    default_database: bool = True
 
     def settle(self) -> None:
         """Wait for Bolt's listener work to finish, then deliver what it queued."""
         self.executor.wait_idle()
+        self.runtime.sources.wait_idle()
         self.runtime.delivery.drain()
 
     def tick(self) -> None:
@@ -98,9 +110,23 @@ class ConsoleWorkspace:
     def call_count(self) -> int:
         return len(self.slack.calls)
 
+    def save(self) -> None:
+        """Remember the clock's time and the stand-in's conversation, where the next
+        console on this database resumes."""
+        now = self.clock.now()
+        saved = {CLOCK_KEY: now.isoformat(), CONVERSATION_KEY: self.slack.conversation()}
+        with self.runtime.db.session() as session:
+            for key, value in saved.items():
+                workspace_settings.set_setting(
+                    session, team_id=DEMO_TEAM, key=key, value=value, now=now
+                )
+
     def close(self) -> None:
-        self.runtime.close()
-        self.slack.stop()
+        try:
+            self.save()
+        finally:
+            self.runtime.close()
+            self.slack.stop()
 
 
 def default_database_url(directory: Path) -> str:
@@ -113,26 +139,41 @@ def open_workspace(
     directory: Path,
     database_url: str | None = None,
     demo: bool = False,
+    resume: bool = False,
     start: datetime | None = None,
 ) -> ConsoleWorkspace:
-    """Migrate the database, start the stand-in with the demo people and channels, build the
-    real app against it and, for `demo`, seed a fresh database and set a Monday morning."""
-    if demo and database_url is None:
+    """Migrate the database, start the stand-in with the demo people and channels and build
+    the real app against it. With `demo`, seed a fresh database and set a Monday morning;
+    with `resume` too, keep a demo this database already holds instead. Without `demo`,
+    keep the database and resume the clock where the last console left it (or start now).
+    Either way the clock never starts behind where it was left."""
+    url = database_url or default_database_url(directory)
+    state = ConsoleState() if demo and not resume else saved_state(url)
+    if state.demo_seeded:
+        demo = False
+    elif demo and database_url is None:
         _remove_sqlite_file(directory / DEFAULT_DATABASE_FILE)
+        state = ConsoleState()
     slack = FakeSlack(team_id=DEMO_TEAM).start()
     overrides: dict[str, Any] = {
         "slack_bot_token": STANDIN_TOKEN,
         "slack_signing_secret": secrets.token_urlsafe(24),
         "slack_app_token": None,
         "slack_api_url": slack.api_url,
-        "database_url": database_url or default_database_url(directory),
+        "database_url": url,
     }
-    if demo:
+    if demo or state.demo_seeded:
         overrides["opsbot_timezone"] = DEMO_TIMEZONE
+    # The demo's WMS database (bot/demo/wms.py), next to the console's; sources set in the
+    # environment are kept, and win.
+    overrides["sources"] = {wms.SOURCE: wms.source_url(directory), **settings.sources}
     console_settings = load_settings(**{**settings.model_dump(), **overrides, "_env_file": None})
-    upgrade(console_settings.database_url)
+    upgrade(url)
     now = SystemClock().now()
-    clock = ManualClock(start or (demo_morning(now) if demo else now.replace(second=0)))
+    begin = start or (demo_morning(now) if demo else state.clock or now.replace(second=0))
+    if state.clock is not None and begin < state.clock:
+        begin = state.clock
+    clock = ManualClock(begin)
     executor = TrackedExecutor()
     runtime = build_runtime(console_settings, clock=clock, executor=executor)
     # One delivery at a time, unpaced: the console shows what Slack got in the order it was
@@ -143,8 +184,18 @@ def open_workspace(
         if demo:
             _require_empty(runtime)
         populate_standin(slack)
+        if state.conversation:
+            slack.resume(state.conversation)
         if demo:
             seed_demo(runtime, Random(DEMO_RANDOM_SEED))
+            with runtime.db.session() as session:
+                workspace_settings.set_setting(
+                    session,
+                    team_id=DEMO_TEAM,
+                    key=DEMO_KEY,
+                    value=clock.now().isoformat(),
+                    now=clock.now(),
+                )
     except BaseException:
         runtime.close()
         slack.stop()
@@ -167,6 +218,9 @@ def open_workspace(
         clock=clock,
         executor=executor,
         output_dir=directory / "console-output",
+        is_demo=demo or state.demo_seeded,
+        resumed=state.clock is not None and not demo,
+        default_database=database_url is None,
     )
 
 

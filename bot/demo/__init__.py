@@ -37,4 +37,5 @@ CHANNELS: dict[str, str] = {
     "C0KPI": "ops-kpis",
     "C0HUDDLE": "ops-huddle",
     "C0STANDUP": "shift-leads",
+    "C0LEADERS": "leadership",
 }

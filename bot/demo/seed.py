@@ -10,7 +10,18 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.demo import CHANNELS, DEMO_TEAM, PEOPLE, escalations, huddle, kpis, standups
+from bot.demo import (
+    CHANNELS,
+    DEMO_TEAM,
+    PEOPLE,
+    escalations,
+    huddle,
+    kpis,
+    oncall,
+    reports,
+    standups,
+    wms,
+)
 from bot.services import workspace
 
 if TYPE_CHECKING:
@@ -28,11 +39,19 @@ class FeatureSeed(Protocol):
 
 
 # Each feature's `bot/demo/<feature>.py` `seed` function, run in this order.
-FEATURE_SEEDS: list[FeatureSeed] = [kpis.seed, escalations.seed, standups.seed, huddle.seed]
+FEATURE_SEEDS: list[FeatureSeed] = [
+    kpis.seed,
+    escalations.seed,
+    standups.seed,
+    huddle.seed,
+    reports.seed,
+    oncall.seed,  # after escalations, standups and huddle: it sets their chain and holidays
+]
 
 
 def populate_standin(slack: FakeSlack) -> None:
-    """Add the demo people (with their timezones; Maria is an admin) and channels."""
+    """Add the demo people (with their timezones; Maria is an admin), channels and the
+    shift leads' user group."""
     for person in PEOPLE:
         slack.add_user(
             person.user_id,
@@ -43,6 +62,7 @@ def populate_standin(slack: FakeSlack) -> None:
         )
     for channel_id, name in CHANNELS.items():
         slack.add_channel(channel_id, name)
+    slack.add_usergroup(oncall.USERGROUP, oncall.USERGROUP_HANDLE)
 
 
 def seed_demo(runtime: Runtime, rng: Random) -> None:
@@ -62,6 +82,8 @@ def seed_demo(runtime: Runtime, rng: Random) -> None:
     for seed in FEATURE_SEEDS:
         with runtime.db.session() as session:
             seed(session, team_id=DEMO_TEAM, now=now, rng=rng)
+    # The demo's WMS database and the KPIs computed from it by SQL (the console's `wms` source).
+    wms.seed(runtime, rng)
 
 
 def demo_morning(now: datetime) -> datetime:

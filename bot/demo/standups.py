@@ -1,6 +1,6 @@
 """Demo standups: the shift leads' standup in #shift-leads (08:30, report 10:00, mon-fri,
 America/Chicago) with the demo people and two weeks of answers, a few with blockers, one of
-them still open."""
+them still open and reported day after day (so it is aged from its first day)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,17 @@ BLOCKERS = (
     "Cycle count variance in zone C needs recount approval",
 )
 STUCK = "Forklift 3 out of service, waiting on a hydraulic part from the vendor"
+# How people say that nothing is in the way (none of these is a blocker); "" stands for the
+# modal's "Nothing is blocking me" checkbox.
+NOTHING = (
+    "none",
+    "No blockers today",
+    "nothing blocking, all good",
+    "n/a",
+    "-",
+    "None so far 👍",
+    "",
+)
 
 
 def seed(session: Session, *, team_id: str, now: datetime, rng: random.Random) -> None:
@@ -80,7 +91,7 @@ def seed(session: Session, *, team_id: str, now: datetime, rng: random.Random) -
             elif rng.random() < 0.1:
                 blocker = rng.choice(BLOCKERS)
             else:
-                blocker = "none"
+                blocker = rng.choice(NOTHING)
             standups.save_answer(
                 session,
                 team_id=team_id,
@@ -89,4 +100,5 @@ def seed(session: Session, *, team_id: str, now: datetime, rng: random.Random) -
                 local_date=local_date,
                 texts=[rng.choice(DONE), rng.choice(TODAY), blocker],
                 now=answered_at,
+                nothing_blocking=not blocker,
             )

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA
 
+from bot import periods
 from bot.errors import UsageError
 from bot.parsing import parse_channel_ref, parse_duration, parse_user_ref, split_words
-from bot.services import escalations
+from bot.services import escalations, oncall
 
 OPEN_USAGE = "/escalate [sev1|sev2|sev3|sev4] <summary>"
 USAGE = (
@@ -33,14 +34,12 @@ REOPEN_USAGE = "/escalate reopen ESC-<n> [note]"
 ASSIGN_USAGE = "/escalate assign ESC-<n> @user"
 SEVERITY_USAGE = "/escalate severity ESC-<n> sev1|sev2|sev3|sev4"
 CANCEL_USAGE = "/escalate cancel ESC-<n> [duplicate=ESC-<m>] [reason]"
-STATS_USAGE = "/escalate stats [7d|4w|3m|1y|today|week|month]"
+STATS_USAGE = f"/escalate stats [period]   ({periods.hint()})"
 CONFIG_USAGE = (
-    "/escalate config channel #channel | config oncall [sevN] @l1 [@l2 …] | "
+    "/escalate config channel #channel | config oncall [sevN] <@l1|schedule:name> [<l2> …] | "
     "config oncall [sevN] off | config sla sevN <duration> | config resolve sevN <duration> | "
     "config causes <cause>,<cause>,…"
 )
-PERIOD_WORDS = {"today": 1, "week": 7, "month": 30}
-PERIOD_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
 SEVERITY_WORDS = {
     **{f"sev{n}": f"sev{n}" for n in range(1, 5)},
     **{f"p{n}": f"sev{n}" for n in range(1, 5)},
@@ -160,7 +159,7 @@ class ConfigChannel:
 @dataclass(frozen=True)
 class ConfigChain:
     severity: str | None  # None: every severity
-    user_ids: tuple[str, ...]  # empty: remove the chain
+    user_ids: tuple[str, ...]  # levels: user ids or `schedule:<name>`; empty: remove the chain
 
 
 @dataclass(frozen=True)
@@ -259,7 +258,6 @@ def _guess(word: str, rest: str) -> DidYouMean | None:
 # -- subcommands -------------------------------------------------------------------------
 
 _OPTION = re.compile(r"(?:^|\s)(cause|duplicate)=(\S*)", re.IGNORECASE)
-_PERIOD = re.compile(r"^(\d{1,3})([dwmy])$")
 
 
 def parse_ref(text: str, usage: str) -> int:
@@ -287,18 +285,12 @@ def _option(text: str, name: str) -> tuple[str | None, str]:
 
 
 def parse_period(text: str) -> int:
-    """`7d`, `4w`, `3m`, `1y`, `today`, `week`, `month` → a number of days (default 30)."""
-    value = text.strip().lower() or "30d"
-    if value in PERIOD_WORDS:
-        return PERIOD_WORDS[value]
-    match = _PERIOD.match(value)
-    if (
-        match
-        and int(match.group(1)) > 0
-        and int(match.group(1)) * PERIOD_DAYS[match.group(2)] <= 366
-    ):
-        return int(match.group(1)) * PERIOD_DAYS[match.group(2)]
-    raise UsageError(f"`{text}` is not a period of up to a year.", STATS_USAGE)
+    """A period as every command reads it (bot.periods: `7d`, `2w`, `3m`, `1y`, `30 days`,
+    `today`, `week`, `month`) → its number of days (a month is 30); blank: 30 days."""
+    try:
+        return periods.parse_period(text or "30d").days
+    except periods.PeriodError as exc:
+        raise UsageError(str(exc), STATS_USAGE) from None
 
 
 def _subcommand(name: str, rest: str) -> Command:
@@ -395,23 +387,35 @@ def _person(word: str, user_id: str) -> str:
 
 
 def _chain(words: list[str]) -> tuple[str, ...]:
-    """@user words → user ids, level 1 first; a word that is not a person, or a person
-    named twice, is refused by name."""
+    """@user and `schedule:<name>` words → levels (user ids, `schedule:<name>`), level 1
+    first; a word that is neither, or a level named twice, is refused by name (whether the
+    schedule exists is checked when the chain is saved)."""
     if not words:
-        raise UsageError("List the chain as @users, level 1 first.", CONFIG_USAGE)
+        raise UsageError(
+            "List the chain as @users or schedule:<name>, level 1 first.", CONFIG_USAGE
+        )
     chain: list[str] = []
     for word in words:
-        user_id = parse_user_ref(word)
-        if user_id is None:
-            raise UsageError(
-                f"`{word}` is not a person I can page. Pick people with @ so that Slack "
-                "turns them into mentions.",
-                CONFIG_USAGE,
-            )
-        if user_id in chain:
-            raise UsageError(
-                f"{_person(word, user_id)} is in the chain twice; name each person once.",
-                CONFIG_USAGE,
-            )
-        chain.append(user_id)
+        if word.lower().startswith("schedule:"):
+            name = word.split(":", 1)[1]
+            if not oncall.NAME_PATTERN.match(name):
+                raise UsageError(
+                    f"`{word}` is not a schedule level; write schedule:<name>, such as "
+                    "schedule:night-leads.",
+                    CONFIG_USAGE,
+                )
+            level, named = f"schedule:{name.lower()}", f"schedule:{name}"
+        else:
+            level = parse_user_ref(word) or ""
+            if not level:
+                raise UsageError(
+                    f"`{word}` is not a person I can page. Pick people with @ so that Slack "
+                    "turns them into mentions, or name an on-call schedule as "
+                    "schedule:<name>.",
+                    CONFIG_USAGE,
+                )
+            named = _person(word, level)
+        if level in chain:
+            raise UsageError(f"{named} is in the chain twice; name each level once.", CONFIG_USAGE)
+        chain.append(level)
     return tuple(chain)

@@ -1,8 +1,8 @@
 """The `/huddle` grammar: command text → one typed command, or a UsageError with the usage.
 
 /huddle [help]                      what /huddle does
-/huddle config #channel time=HH:MM [tz=Area/City] [days=mon-fri]
-                                    (admins) set a channel's huddle
+/huddle config #channel time=HH:MM [tz=Area/City] [days=mon-fri] [holidays=US]
+        [skip=YYYY-MM-DD,…]         (admins) set a channel's huddle
 /huddle off #channel                (admins) stop it
 /huddle preview                     this channel's huddle, shown to you only
 /huddle now                         post this channel's huddle now
@@ -14,14 +14,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
+from rapidfuzz import fuzz, process
+
 from bot.errors import UsageError
+from bot.grammar.standup import calendar_options
 from bot.parsing import parse_channel_ref, split_options, split_words
 from bot.services.schedule import ScheduleValueError, parse_days, parse_time, parse_timezone
 
-CONFIG_USAGE = "/huddle config #channel time=HH:MM [tz=Area/City] [days=mon-fri]"
+CONFIG_USAGE = (
+    "/huddle config #channel time=HH:MM [tz=Area/City] [days=mon-fri] "
+    "[holidays=US|DE-BY|GB-SCT] [skip=YYYY-MM-DD,…]"
+)
 OFF_USAGE = "/huddle off #channel"
 USAGE = f"{CONFIG_USAGE} | {OFF_USAGE} | /huddle preview | /huddle now | /huddle status"
-CONFIG_OPTIONS = {"time", "tz", "days"}
+CONFIG_OPTIONS = {"time", "tz", "days", "holidays", "skip"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,8 @@ class Config:
     at: time | None
     tz: str | None
     days: frozenset[int] | None
+    holidays: str | None = None  # a calendar such as DE-BY; "" for none
+    skip: str | None = None  # the company's own days off, 2026-12-24,…; "" for none
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,7 @@ class Status:
 
 HuddleCommand = Help | Config | Off | Preview | Now | Status
 _BARE = {"preview": Preview, "now": Now, "status": Status}
+VERBS = ("help", "config", "off", *_BARE)
 
 
 def parse(text: str) -> HuddleCommand:
@@ -74,7 +83,9 @@ def parse(text: str) -> HuddleCommand:
     if verb == "off":
         return Off(_one_channel(split_words(rest), OFF_USAGE))
     if verb not in _BARE:
-        raise UsageError(f"`/huddle {verb}` is not a huddle command.", USAGE)
+        close = process.extractOne(verb, VERBS, scorer=fuzz.ratio, score_cutoff=60)
+        hint = f" Did you mean `/huddle {close[0]}`?" if close else ""
+        raise UsageError(f"`/huddle {verb}` is not a huddle command.{hint}", USAGE)
     if rest.strip():
         raise UsageError(f"`/huddle {verb}` takes nothing after it.", f"/huddle {verb}")
     return _BARE[verb]()
@@ -91,7 +102,8 @@ def parse_config(text: str) -> Config:
         days = parse_days(options["days"]) if "days" in options else None
     except ScheduleValueError as exc:
         raise UsageError(str(exc), CONFIG_USAGE) from None
-    return Config(channel_id, at, zone.key if zone else None, days)
+    holidays, skip = calendar_options(options, CONFIG_USAGE)
+    return Config(channel_id, at, zone.key if zone else None, days, holidays, skip)
 
 
 def _one_channel(words: list[str], usage: str) -> str:

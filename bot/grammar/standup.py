@@ -6,8 +6,8 @@
 /standup join|leave [#channel]               join or leave a standup
 /standup add|remove @user… [#channel]        (admins) add or remove participants
 /standup ooo YYYY-MM-DD [YYYY-MM-DD]         out of office; `ooo cancel` (or off, clear) ends it
-/standup report [YYYY-MM-DD] [#channel]      a day's report, to the caller only
-/standup history [@user] [7d]                someone's answers over the last days
+/standup report [YYYY-MM-DD|yesterday] [#ch]  a day's report, to the caller only
+/standup history [@user] [period]            someone's answers over the last days (bot.periods)
 /standup help
 
 A standup named by no channel is the caller's or the channel's; the listener finds it.
@@ -15,19 +15,21 @@ A standup named by no channel is the caller's or the channel's; the listener fin
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, time
 
+from bot import periods
 from bot.errors import UsageError
 from bot.parsing import parse_channel_ref, parse_user_ref, split_options
+from bot.services.holidays import CalendarError, parse_calendar
 from bot.services.schedule import ScheduleValueError, parse_days, parse_time, parse_timezone
 
 USAGE = "/standup [#channel] | join | leave | ooo | report | history | config | add | remove | help"
 CONFIG_USAGE = (
     "/standup config #channel time=HH:MM [days=mon-fri] [report=HH:MM] "
-    '[tz=Area/City] [questions="…|…|…"]'
+    '[tz=Area/City] [questions="…|…|…"] [holidays=US|DE-BY|GB-SCT] [skip=YYYY-MM-DD,…]'
 )
+MAX_HISTORY_DAYS = 90
 USAGES = {
     "config": CONFIG_USAGE,
     "join": "/standup join [#channel]",
@@ -35,20 +37,18 @@ USAGES = {
     "add": "/standup add @user… [#channel]",
     "remove": "/standup remove @user… [#channel]",
     "ooo": "/standup ooo YYYY-MM-DD [YYYY-MM-DD] | /standup ooo cancel",
-    "report": "/standup report [YYYY-MM-DD] [#channel]",
-    "history": "/standup history [@user] [7d]",
+    "report": "/standup report [YYYY-MM-DD|today|yesterday] [#channel]",
+    "history": f"/standup history [@user] [period]   ({periods.hint(MAX_HISTORY_DAYS)})",
 }
 SUBCOMMANDS = frozenset(
     {"help", "config", "join", "leave", "add", "remove", "ooo", "report", "history"}
 )
-CONFIG_OPTIONS = {"time", "days", "report", "tz", "questions"}
+CONFIG_OPTIONS = {"time", "days", "report", "tz", "questions", "holidays", "skip"}
 MAX_QUESTIONS = 6
 MAX_QUESTION_CHARS = 150
 DEFAULT_HISTORY_DAYS = 7
-MAX_HISTORY_DAYS = 90
 MAX_OOO_DAYS = 366
 _OOO_CANCEL = frozenset({"cancel", "off", "clear"})
-_PERIOD = re.compile(r"^(\d{1,3})d$")
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,8 @@ class Configure:
     days: frozenset[int] | None
     timezone: str | None
     questions: tuple[str, ...] | None
+    holidays: str | None = None  # a calendar such as DE-BY; "" for none
+    skip: str | None = None  # the company's own days off, 2026-12-24,…; "" for none
 
 
 @dataclass(frozen=True)
@@ -115,10 +117,11 @@ class CancelOutOfOffice:
 
 @dataclass(frozen=True)
 class Report:
-    """A day's report (None: today where the standup runs)."""
+    """A day's report (None: `days_ago` days before today where the standup runs)."""
 
     local_date: date | None
     channel_id: str | None
+    days_ago: int = 0
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,18 @@ def _config(words: list[str], options: dict[str, str]) -> ShowConfig | Configure
     except ScheduleValueError as exc:
         raise UsageError(str(exc), CONFIG_USAGE) from None
     questions = _questions(options["questions"]) if "questions" in options else None
-    return Configure(channel_id, remind_at, report_at, days, tz, questions)
+    holidays, skip = calendar_options(options, CONFIG_USAGE)
+    return Configure(channel_id, remind_at, report_at, days, tz, questions, holidays, skip)
+
+
+def calendar_options(options: dict[str, str], usage: str) -> tuple[str | None, str | None]:
+    """`holidays=` and `skip=` as stored ("" for none; None when not given)."""
+    try:
+        holidays = parse_calendar(options["holidays"]).spec or "" if "holidays" in options else None
+        skip = parse_calendar(None, skip=options["skip"]).skip_text if "skip" in options else None
+    except CalendarError as exc:
+        raise UsageError(str(exc), usage) from None
+    return holidays, skip
 
 
 def _questions(text: str) -> tuple[str, ...]:
@@ -231,23 +245,34 @@ def _report(words: list[str]) -> Report:
     channel_id, extra = _one_channel(words, usage)
     if len(extra) > 1:
         raise UsageError(f"`{' '.join(extra)}` is not understood here.", usage)
+    if extra and extra[0].lower() in _RELATIVE_DAYS:
+        return Report(None, channel_id, _RELATIVE_DAYS[extra[0].lower()])
     return Report(_date(extra[0], usage) if extra else None, channel_id)
 
 
 def _history(words: list[str]) -> History:
-    user_id, days = None, DEFAULT_HISTORY_DAYS
-    for word in words:
-        period = _PERIOD.match(word.lower())
-        if parse_user_ref(word):
-            user_id = parse_user_ref(word)
-        elif period and 1 <= int(period.group(1)) <= MAX_HISTORY_DAYS:
-            days = int(period.group(1))
-        else:
+    """`[@user] [period]` in any order; the period may be two words (`30 days`)."""
+    people = [user_id for user_id in map(parse_user_ref, words) if user_id]
+    period = " ".join(word for word in words if not parse_user_ref(word))
+    days = DEFAULT_HISTORY_DAYS
+    if period:
+        try:
+            days = periods.parse_period(period, longest_days=MAX_HISTORY_DAYS).days
+        except periods.PeriodTooLongError:
             raise UsageError(
-                f"`{word}` is not a person or a period from 1d to {MAX_HISTORY_DAYS}d.",
+                f"`{period}` is too long: standup history goes back at most "
+                f"{MAX_HISTORY_DAYS} days; use {periods.examples(MAX_HISTORY_DAYS)}.",
                 USAGES["history"],
+            ) from None
+        except periods.PeriodError:
+            error = periods.period_error(
+                period, longest_days=MAX_HISTORY_DAYS, what="a person or a period"
             )
-    return History(user_id, days)
+            raise UsageError(str(error), USAGES["history"]) from None
+    return History(people[-1] if people else None, days)
+
+
+_RELATIVE_DAYS = {"today": 0, "yesterday": 1}
 
 
 def _date(word: str, usage: str) -> date:

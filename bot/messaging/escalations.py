@@ -8,6 +8,7 @@ Used by the listeners and by the SLA job; the services stay Slack-free.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -189,8 +190,20 @@ def render_stats(stats: escalations.EscalationStats) -> dict[str, Any]:
     )
 
 
-def render_config(config: escalations.EscalationConfig, *, saved: str | None) -> dict[str, Any]:
-    """The workspace's escalation settings, per severity."""
+def render_config(
+    config: escalations.EscalationConfig,
+    *,
+    saved: str | None,
+    describe: Callable[[Sequence[str]], list[escalations.ChainLevel]] | None = None,
+) -> dict[str, Any]:
+    """The workspace's escalation settings, per severity; `describe` says who each chain
+    level pages now (a schedule level: whoever is on call in it)."""
+
+    def levels(chain: Sequence[str]) -> list[escalations.ChainLevel]:
+        if describe is None:
+            return [escalations.ChainLevel(level) for level in chain]
+        return describe(chain)
+
     rows = [
         {
             "severity": severity,
@@ -199,7 +212,7 @@ def render_config(config: escalations.EscalationConfig, *, saved: str | None) ->
             "default_sla": severity not in config.sla_minutes,
             "resolve": format_duration(config.resolve_target_for(severity)),
             "default_resolve": severity not in config.resolve_minutes,
-            "chain": config.chain_for(severity),
+            "chain": levels(config.chain_for(severity)),
             "shared_chain": severity not in config.chains and bool(config.chain_for(severity)),
         }
         for severity in escalations.SEVERITIES

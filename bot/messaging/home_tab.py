@@ -11,7 +11,7 @@ from bot.blocks import render
 from bot.ids import ActionId
 from bot.messaging import escalations as escalation_messages
 from bot.models import EscalationStatus
-from bot.services import home, outbox, workspace
+from bot.services import home, workspace
 
 if TYPE_CHECKING:
     from bot.db import Database
@@ -26,7 +26,7 @@ def render_home(
     overview: home.HomeOverview,
     *,
     now: datetime,
-    failures: Sequence[outbox.FailedDelivery] = (),
+    failures: Sequence[home.FailureLine] = (),
 ) -> dict[str, Any]:
     """The Home tab view of one person's overview (and, for admins, failed deliveries)."""
     rows = [
@@ -62,6 +62,7 @@ def render_home(
         more_standups=len(overview.standups) - len(standups),
         huddles=huddles,
         more_huddles=overview.more_huddles,
+        next_shift=overview.next_shift,
         failures=list(failures),
         actions=ActionId,
     )
@@ -77,7 +78,7 @@ def home_view(
         known = workspace.get_profile(session, team_id=team_id, user_id=user_id)
         is_admin = user_id in admin_ids or bool(known and known.is_admin)
         failures = (
-            outbox.failed_since(session, team_id=team_id, since=now - FAILURES_SHOWN_FOR)
+            home.failure_lines(session, team_id=team_id, since=now - FAILURES_SHOWN_FOR)
             if is_admin
             else []
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import PermissionDeniedError
 from bot.services import workspace
@@ -48,6 +49,17 @@ def profile(
     )
     runtime.recent_profiles.remember(saved, now=now)
     return saved
+
+
+def user_zone(
+    runtime: Runtime, session: Session, client: WebClient, *, team_id: str, user_id: str
+) -> ZoneInfo:
+    """The person's Slack timezone (cached profile), else OPSBOT_TIMEZONE."""
+    tz = profile(runtime, session, client, team_id=team_id, user_id=user_id).tz
+    try:
+        return ZoneInfo(tz) if tz else runtime.settings.timezone
+    except (ZoneInfoNotFoundError, ValueError):
+        return runtime.settings.timezone
 
 
 def is_admin(

@@ -103,24 +103,38 @@ def answer_modal(
     previous = {}
     if existing is not None:
         previous = {item.question: item.answer for item in standups.answers_of(existing)}
+    texts = standups.questions_of(standup)
     questions = [
-        ModalQuestion(q, standups.is_blocker_question(q), previous.get(q) or None)
-        for q in standups.questions_of(standup)
+        ModalQuestion(q, standups.is_blocker_question(q), previous.get(q) or None) for q in texts
     ]
     return render(
         "views/standup_answer",
         callback_id=CallbackId.STANDUP_ANSWER,
         action_id=ActionId.STANDUP_ANSWER_INPUT,
+        checkbox_action_id=ActionId.STANDUP_NOTHING_BLOCKING,
         metadata=json.dumps({"standup_id": standup.id, "date": today.isoformat()}),
         channel_id=standup.channel_id,
         local_date=today,
         questions=questions,
+        # The "Nothing is blocking me" checkbox follows the first blockers question.
+        blocker_index=next(
+            (i for i, q in enumerate(texts) if standups.is_blocker_question(q)), None
+        ),
+        nothing_blocking=existing is not None and existing.nothing_blocking,
         replacing=existing is not None,
     )
 
 
-def submitted_answers(view: dict[str, Any]) -> tuple[int, date, list[str]]:
-    """(standup id, local date, one text per question) from a submitted answer modal."""
+@dataclass(frozen=True)
+class SubmittedAnswer:
+    standup_id: int
+    local_date: date
+    texts: list[str]  # one per question
+    nothing_blocking: bool  # the "Nothing is blocking me" checkbox is ticked
+
+
+def submitted_answers(view: dict[str, Any]) -> SubmittedAnswer:
+    """What a submitted answer modal holds."""
     metadata = json.loads(view.get("private_metadata") or "{}")
     values = view.get("state", {}).get("values", {})
     texts = []
@@ -129,7 +143,14 @@ def submitted_answers(view: dict[str, Any]) -> tuple[int, date, list[str]]:
         state = values[f"q{index}"].get(f"{ActionId.STANDUP_ANSWER_INPUT}_{index}", {})
         texts.append(state.get("value") or "")
         index += 1
-    return int(metadata["standup_id"]), date.fromisoformat(metadata["date"]), texts
+    ticked = (
+        values.get("nothing_blocking", {})
+        .get(ActionId.STANDUP_NOTHING_BLOCKING, {})
+        .get("selected_options")
+    )
+    return SubmittedAnswer(
+        int(metadata["standup_id"]), date.fromisoformat(metadata["date"]), texts, bool(ticked)
+    )
 
 
 # -- the day's thread --------------------------------------------------------------
@@ -206,6 +227,7 @@ def publish_answer(session: Session, *, team_id: str, answer_id: int, now: datet
         answers=fit_answers(standups.answers_of(answer), ANSWER_SECTION_CHARS),
         blocker=answer.blocker,
         blocker_question=blocker_question,
+        nothing_blocking=answer.nothing_blocking,
         posted_at=answer.updated_at,
         edited=bool(answer.message_ts or answer.message_delivery_id)
         or answer.updated_at != answer.submitted_at,
@@ -297,7 +319,7 @@ def queue_report(session: Session, post: ScheduledPost, *, now: datetime) -> Non
     if standup is None:
         raise NotFoundError(f"no standup runs in {post.channel_id} any more")
     report = standups.day_report(
-        session, team_id=post.team_id, standup=standup, local_date=post.local_date
+        session, team_id=post.team_id, standup=standup, local_date=post.local_date, now=now
     )
     scheduled.queue_message(
         session,

@@ -19,6 +19,16 @@ from bot.models.kpi import (
     KpiChartPost,
     KpiDatapoint,
 )
+from bot.models.kpi_query import KpiQuery, KpiQueryRun
+from bot.models.oncall import (
+    OncallFeed,
+    OncallHandover,
+    OncallLayer,
+    OncallNote,
+    OncallOverride,
+    OncallSchedule,
+)
+from bot.models.report import Cadence, ReportConfig, ReportFile, ReportRun
 from bot.models.schedule import PostStatus, ScheduledPost
 from bot.models.standup import (
     Standup,
@@ -32,6 +42,7 @@ from bot.models.workspace import ProcessedKey, SlackUser, TeamSetting
 __all__ = [
     "ApiToken",
     "Better",
+    "Cadence",
     "Delivery",
     "DeliveryStatus",
     "Escalation",
@@ -47,8 +58,19 @@ __all__ = [
     "KpiChangeKind",
     "KpiChartPost",
     "KpiDatapoint",
+    "KpiQuery",
+    "KpiQueryRun",
+    "OncallFeed",
+    "OncallHandover",
+    "OncallLayer",
+    "OncallNote",
+    "OncallOverride",
+    "OncallSchedule",
     "PostStatus",
     "ProcessedKey",
+    "ReportConfig",
+    "ReportFile",
+    "ReportRun",
     "ScheduledPost",
     "SlackUser",
     "Standup",

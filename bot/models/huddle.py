@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, TeamScoped
@@ -23,6 +23,9 @@ class HuddleConfig(TeamScoped, Base):
     tz: Mapped[str] = mapped_column(String(64))
     days: Mapped[str] = mapped_column(String(32))
     enabled: Mapped[bool] = mapped_column(default=True, index=True)
+    # Days nothing goes out: a holiday calendar (`US`, `DE-BY`) and the company's own days.
+    holidays: Mapped[str | None] = mapped_column(String(16))
+    skip_dates: Mapped[str] = mapped_column(Text, default="", server_default="")  # ISO, commas
     updated_by: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[datetime]
 

@@ -24,6 +24,9 @@ class Standup(TeamScoped, Base):
     days: Mapped[str] = mapped_column(String(32))
     timezone: Mapped[str] = mapped_column(String(64))
     questions: Mapped[str] = mapped_column(Text)  # JSON list of question texts
+    # Days nothing goes out: a holiday calendar (`US`, `DE-BY`) and the company's own days.
+    holidays: Mapped[str | None] = mapped_column(String(16))
+    skip_dates: Mapped[str] = mapped_column(Text, default="", server_default="")  # ISO, commas
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

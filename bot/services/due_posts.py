@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import ScheduledPost
-from bot.services import ledger
+from bot.services import holidays, ledger
 from bot.services.ledger import PostKey
 from bot.services.schedule import latest_occurrence
 
@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PostSchedule:
-    """When one channel's post of some kind happens; `not_before` is when it was last changed."""
+    """When one channel's post of some kind happens; `not_before` is when it was last changed.
+    Nothing goes out on the holidays of `calendar`."""
 
     team_id: str
     channel_id: str
@@ -35,6 +36,7 @@ class PostSchedule:
     zone: ZoneInfo
     days: frozenset[int]
     not_before: datetime
+    calendar: holidays.Calendar = holidays.NO_CALENDAR
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,17 @@ def due_posts(
             days=schedule.days,
             not_before=schedule.not_before,
         )
-        if found is not None:
+        if found is not None and holidays.is_holiday(schedule.calendar, found.local_date) is None:
             key = PostKey(schedule.team_id, schedule.channel_id, kind, found.local_date)
             candidates.append(DuePost(key, found.at))
+    return unsent(session, kind=kind, candidates=candidates, now=now, grace=grace)
+
+
+def unsent(
+    session: Session, *, kind: str, candidates: list[DuePost], now: datetime, grace: timedelta
+) -> list[DuePost]:
+    """The candidates (each its schedule's latest occurrence) without a ledger row yet that
+    are within `grace`; those missed beyond it are recorded as skipped and logged."""
     if not candidates:
         return []
     dates = [candidate.key.local_date for candidate in candidates]

@@ -29,7 +29,7 @@ from bot.models import (
     EventKind,
     TeamSetting,
 )
-from bot.services import workspace
+from bot.services import oncall, workspace
 
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 SEVERITY_NAMES = {"sev1": "critical", "sev2": "high", "sev3": "medium", "sev4": "low"}
@@ -159,18 +159,137 @@ def set_chain(
     now: datetime,
 ) -> None:
     """Set the on-call chain (level 1 first) for one severity, or for all when None.
-    An empty list removes the chain."""
+    A level is a user id or `schedule:<name>` (whoever is on call in that schedule when the
+    level is paged; the schedule must exist). An empty list removes the chain."""
     if len(user_ids) > MAX_CHAIN:
         raise UsageError(
             f"A chain has at most {MAX_CHAIN} levels.", "/escalate config oncall [sevN] @l1 @l2"
         )
+    levels = [
+        oncall.level_for(
+            oncall.find_schedule(session, team_id=team_id, name=level.split(":", 1)[1])
+        )
+        if oncall.is_schedule_level(level)
+        else level
+        for level in user_ids
+    ]
     workspace.set_setting(
         session,
         team_id=team_id,
         key=f"{_SETTING_PREFIX}oncall.{severity or _ALL}",
-        value=",".join(user_ids),
+        value=",".join(levels),
         now=now,
     )
+
+
+@dataclass(frozen=True)
+class Page:
+    """Whom a chain pages from a level on: `level` (1-based) and its person, or level 0
+    and nobody when no later level has anyone; `note` names the schedule levels passed over
+    because nobody was on call in them (empty when none were)."""
+
+    level: int
+    user_id: str | None
+    note: str
+
+
+def page_from(
+    session: Session,
+    *,
+    team_id: str,
+    chain: Sequence[str],
+    first: int,
+    now: datetime,
+    skip_user_id: str | None = None,
+) -> Page:
+    """The first level from `chain[first]` on that pages someone at `now` (a schedule level
+    resolves to whoever is on call in it at that instant; `skip_user_id`, the owner, is not
+    paged again for their own level). The one place where chain levels become people."""
+    empty: list[str] = []
+    for index in range(first, len(chain)):
+        resolved = oncall.resolve_level(session, team_id=team_id, level=chain[index], at=now)
+        if resolved.user_id is None:
+            empty.append(f"{resolved.schedule_name} (level {index + 1})")
+            continue
+        if resolved.user_id == skip_user_id:
+            continue
+        return Page(index + 1, resolved.user_id, _passed_over(empty))
+    return Page(0, None, _passed_over(empty))
+
+
+def _passed_over(empty: Sequence[str]) -> str:
+    """The schedule levels passed over; whom the chain pages instead is said by the line
+    the note goes with, not again here."""
+    if not empty:
+        return ""
+    if len(empty) == 1:
+        return f"{empty[0]} has nobody on call now, so it was passed over."
+    return f"{' and '.join(empty)} have nobody on call now, so they were passed over."
+
+
+@dataclass(frozen=True)
+class ChainLevel:
+    """A chain level as the config shows it: a person, or a schedule and who is on call now."""
+
+    user_id: str | None
+    schedule_name: str | None = None
+
+
+def describe_chain(
+    session: Session, *, team_id: str, chain: Sequence[str], now: datetime
+) -> list[ChainLevel]:
+    """A chain's levels as the config shows them; a level naming a schedule that no longer
+    exists is left out (paging passes it over)."""
+    return [
+        ChainLevel(resolved.user_id, resolved.schedule_name)
+        for resolved in (
+            oncall.resolve_level(session, team_id=team_id, level=level, at=now) for level in chain
+        )
+        if not resolved.missing
+    ]
+
+
+@dataclass(frozen=True)
+class ChainMention:
+    """A chain that names a schedule: the severity it is for (None: every severity without
+    its own chain) and the level the schedule is at."""
+
+    severity: str | None
+    level: int
+
+
+def chains_naming(session: Session, *, team_id: str, level: str) -> list[ChainMention]:
+    """The escalation chains that have `level` (such as `schedule:night-leads`) in them."""
+    config = load_config(session, team_id=team_id)
+    return [
+        ChainMention(None if key == _ALL else key, chain.index(level) + 1)
+        for key, chain in sorted(config.chains.items(), key=lambda item: _chain_order(item[0]))
+        if level in chain
+    ]
+
+
+def _chain_order(key: str) -> int:
+    return SEVERITIES.index(key) if key in SEVERITIES else len(SEVERITIES)
+
+
+def remove_from_chains(
+    session: Session, *, team_id: str, level: str, now: datetime
+) -> list[ChainMention]:
+    """Take `level` out of every chain that has it (a schedule being deleted); a chain left
+    with no level is removed. Returns where it was."""
+    found = chains_naming(session, team_id=team_id, level=level)
+    config = load_config(session, team_id=team_id)
+    for mention in found:
+        key = mention.severity or _ALL
+        kept = [each for each in config.chains[key] if each != level]
+        workspace.set_setting(
+            session,
+            team_id=team_id,
+            key=f"{_SETTING_PREFIX}oncall.{key}",
+            value=",".join(kept),
+            now=now,
+        )
+    return found
 
 
 def set_sla(session: Session, *, team_id: str, severity: str, minutes: int, now: datetime) -> None:
@@ -394,8 +513,14 @@ def open_escalation(
     config = load_config(session, team_id=team_id)
     # Nothing configured: posted where it was opened, and the admins are paged; nobody is
     # ever left with no one to page.
-    chain = config.chain_for(severity) or tuple(dict.fromkeys(fallback_chain))
+    admins = tuple(dict.fromkeys(fallback_chain))
+    chain = config.chain_for(severity) or admins
     unconfigured = not config.chain_for(severity)
+    page = Page(0, None, "")
+    if not assignee_id and chain:
+        page = page_from(session, team_id=team_id, chain=chain, first=0, now=now)
+        if page.user_id is None and admins:  # every schedule level is empty: the admins
+            page = Page(0, admins[0], f"{page.note} Paging the admins: <@{admins[0]}>.")
     deadline = now + config.sla_for(severity)
     escalation = Escalation(
         team_id=team_id,
@@ -405,8 +530,8 @@ def open_escalation(
         details=details,
         status=EscalationStatus.OPEN,
         reporter_id=reporter_id,
-        assignee_id=assignee_id or (chain[0] if chain else None),
-        level=0 if assignee_id else (1 if chain else 0),
+        assignee_id=assignee_id or page.user_id,
+        level=page.level,
         reminder_count=0,
         ack_due_at=deadline,
         next_deadline_at=deadline,
@@ -423,7 +548,7 @@ def open_escalation(
         now=now,
         actor_id=reporter_id,
         target_user_id=escalation.assignee_id,
-        note=UNCONFIGURED_NOTE if unconfigured and chain and not assignee_id else "",
+        note=UNCONFIGURED_NOTE if unconfigured and chain and not assignee_id else page.note,
     )
     return escalation
 
@@ -701,13 +826,17 @@ def change_severity(
     owner = escalation.assignee_id
     values: dict[str, object] = {"severity": severity}
     target = None
+    passed_over = ""
     if escalation.status == EscalationStatus.OPEN:
         deadline = now + config.sla_for(severity)
         values.update(ack_due_at=deadline, next_deadline_at=deadline, reminder_count=0)
         chain = config.chain_for(severity)
         if SEVERITIES.index(severity) < SEVERITIES.index(old) and chain:
-            target = chain[0]
-            values.update(level=1, assignee_id=target)
+            page = page_from(session, team_id=team_id, chain=chain, first=0, now=now)
+            passed_over = page.note
+            if page.user_id is not None:
+                target = page.user_id
+                values.update(level=page.level, assignee_id=target)
     _transition(
         session,
         escalation,
@@ -723,7 +852,8 @@ def change_severity(
         now=now,
         actor_id=user_id,
         target_user_id=target,
-        note=f"{old} → {severity}",
+        # The thread line shows the first line in brackets, the rest as a quote.
+        note=f"{old} → {severity}" + (f"\n{passed_over}" if passed_over else ""),
     )
     return Change(escalation, event, previous_owner_id=owner)
 
@@ -801,12 +931,18 @@ def advance_overdue(session: Session, *, now: datetime, limit: int = 200) -> lis
         owner = escalation.assignee_id
         period = config.sla_for(escalation.severity)
         values: dict[str, object] = {"next_deadline_at": now + period}
-        next_level = seen_level
-        while next_level < len(chain) and chain[next_level] == owner:
-            next_level += 1  # the owner is not paged again for their own level
-        if next_level < len(chain):
-            target = chain[next_level]
-            values.update(level=next_level + 1, assignee_id=target)
+        page = page_from(
+            session,
+            team_id=escalation.team_id,
+            chain=chain,
+            first=seen_level,
+            now=now,
+            skip_user_id=owner,
+        )
+        note = page.note
+        if page.user_id is not None:
+            target = page.user_id
+            values.update(level=page.level, assignee_id=target)
             kind = EventKind.ESCALATED
         else:
             # Only the first reminder names (and so pings) the owner; they come further
@@ -831,7 +967,9 @@ def advance_overdue(session: Session, *, now: datetime, limit: int = 200) -> lis
         if result.rowcount != 1:
             continue
         session.refresh(escalation)
-        event = _add_event(session, escalation, kind=kind, now=now, target_user_id=target)
+        event = _add_event(
+            session, escalation, kind=kind, now=now, target_user_id=target, note=note
+        )
         changes.append(Change(escalation, event, previous_owner_id=owner))
     return changes
 
@@ -1118,11 +1256,23 @@ def escalation_stats(
     MTTR (opened → resolved) and SLA breach rate per severity, and a Pareto of the causes
     of the resolved ones (resolved without a cause count as `unspecified`)."""
     since = now - timedelta(days=days)
+    # Up to and including now: an escalation opened this very moment counts.
+    end = now + timedelta(microseconds=1)
+    return stats_between(session, team_id=team_id, start=since, end=end, now=now, days=days)
+
+
+def stats_between(
+    session: Session, *, team_id: str, start: datetime, end: datetime, now: datetime, days: int
+) -> EscalationStats:
+    """`escalation_stats` of the escalations opened from `start` up to (not including) `end`,
+    such as a calendar week for a report; `now` decides which waits are breaches yet."""
+    since = start
     rows = list(
         session.scalars(
             select(Escalation).where(
                 Escalation.team_id == team_id,
                 Escalation.created_at >= since,
+                Escalation.created_at < end,
                 Escalation.status != EscalationStatus.CANCELLED,
             )
         )
@@ -1138,3 +1288,34 @@ def escalation_stats(
         total=_severity_stats("all", rows, now),
         causes=pareto(causes),
     )
+
+
+@dataclass(frozen=True)
+class PageSent:
+    """A person paged to acknowledge an escalation, and when."""
+
+    user_id: str
+    at: datetime
+
+
+def pages_between(
+    session: Session, *, team_id: str, start: datetime, end: datetime
+) -> list[PageSent]:
+    """Every page from `start` up to (not including) `end`, oldest first: the events that
+    page someone (opened, moved up the chain, reassigned, severity raised; see
+    `Change.paged_user_id`). Pages of cancelled escalations are left out, as in the stats."""
+    rows = session.execute(
+        select(EscalationEvent.target_user_id, EscalationEvent.at)
+        .join(Escalation, Escalation.id == EscalationEvent.escalation_id)
+        .where(
+            EscalationEvent.team_id == team_id,
+            Escalation.team_id == team_id,
+            EscalationEvent.kind.in_(_PAGING_EVENTS),
+            EscalationEvent.target_user_id.is_not(None),
+            EscalationEvent.at >= start,
+            EscalationEvent.at < end,
+            Escalation.status != EscalationStatus.CANCELLED,
+        )
+        .order_by(EscalationEvent.at, EscalationEvent.id)
+    )
+    return [PageSent(user_id, at) for user_id, at in rows if user_id]

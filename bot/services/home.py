@@ -21,12 +21,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.models import HomeTab
-from bot.services import escalations, huddle, standups
+from bot.services import escalations, huddle, oncall, outbox, standups
 from bot.services.huddle_sources import kpi_lines
 
 REFRESH_INTERVAL = timedelta(seconds=5)
 STALE_BATCH = 200
 MAX_HUDDLES = 3
+FAILURES_LOOKED_AT = 200  # the newest failures grouped into the Home tab's lines
 
 
 # -- what the Home tab shows ------------------------------------------------------------------
@@ -49,6 +50,34 @@ class HomeOverview:
     standups: list[standups.UserStandup]
     huddles: list[NextHuddle]
     more_huddles: int
+    next_shift: oncall.PersonShift | None = None  # on call now, or next within 14 days
+
+
+@dataclass(frozen=True)
+class FailureLine:
+    """Failed deliveries of one kind, to one place, for one reason: listed once, counted."""
+
+    description: str
+    channel_id: str | None
+    reason: str
+    count: int
+
+
+def failure_lines(
+    session: Session, *, team_id: str, since: datetime, limit: int = 5
+) -> list[FailureLine]:
+    """The workspace's failed deliveries since `since`, newest first, those with the same
+    description, channel and error (a user group refused at every shift change) as one
+    line with how many there were."""
+    grouped: dict[tuple[str, str | None, str | None], list[outbox.FailedDelivery]] = {}
+    for failed in outbox.failed_since(
+        session, team_id=team_id, since=since, limit=FAILURES_LOOKED_AT
+    ):
+        grouped.setdefault((failed.description, failed.channel_id, failed.error), []).append(failed)
+    return [
+        FailureLine(same[0].description, same[0].channel_id, same[0].reason, len(same))
+        for same in list(grouped.values())[:limit]
+    ]
 
 
 def next_huddles(session: Session, *, team_id: str, now: datetime) -> list[NextHuddle]:
@@ -74,6 +103,7 @@ def overview(session: Session, *, team_id: str, user_id: str, now: datetime) -> 
         standups=standups.user_standups_today(session, team_id=team_id, user_id=user_id, now=now),
         huddles=huddles[:MAX_HUDDLES],
         more_huddles=max(0, len(huddles) - MAX_HUDDLES),
+        next_shift=oncall.next_shift(session, team_id=team_id, user_id=user_id, now=now),
     )
 
 

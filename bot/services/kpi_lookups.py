@@ -1,14 +1,14 @@
-"""What a serving process remembers between `/kpi <name>` lookups, so that a busy channel's
-lookups stay cheap and its history stays readable.
+"""What keeps `/kpi <name>` lookups cheap and a channel's history readable.
 
 - The figures of a KPI over a period (latest value, min/mean/max, SPC and the broken rules)
   are worked out once per revision of its values (`Kpi.revision`, bumped with every write)
-  and whole minute of the period's start; the next lookups read only the KPI's row.
-- A lookup's chart goes to its channel once: the same chart (same definition, period and
-  values) is not posted to the same channel again within `CHART_REPOST_AFTER`, and the
-  lookup says when it was posted instead. Which chart each channel got last is kept in the
-  database (`kpi_chart_posts`), so that every process and instance agrees; each process
-  remembers what it learnt there.
+  and whole minute of the period's start; the next lookups read only the KPI's row. Each
+  serving process remembers them.
+- A lookup is private; its Share button posts it to the channel once: the same chart (same
+  definition, period and values) is not shared in the same channel again within
+  `CHART_REPOST_AFTER` (a double click, or two people sharing the same thing), and the
+  sharer is told when it was shared instead. Which chart each channel got last is kept in
+  the database (`kpi_chart_posts`), so that every process and instance agrees.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ CHART_REPOST_AFTER = timedelta(minutes=10)
 REMEMBERED = 4096
 
 FiguresKey = tuple[int, int, float, float | None, str, kpis.Period, datetime]
-ChartPlace = tuple[str, str, int, str]  # team, channel, KPI id, period code
 
 
 def chart_key(detail: kpis.KpiDetail) -> str:
@@ -53,12 +52,11 @@ def chart_key(detail: kpis.KpiDetail) -> str:
 
 
 class KpiLookups:
-    """The figures and chart posts of recent lookups in this process (thread-safe)."""
+    """The figures of recent lookups in this process (thread-safe)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._figures: LRUCache[FiguresKey, kpis.KpiDetail] = LRUCache(maxsize=REMEMBERED)
-        self._charts: LRUCache[ChartPlace, tuple[str, datetime]] = LRUCache(maxsize=REMEMBERED)
 
     def detail(
         self, session: Session, *, kpi: Kpi, period: kpis.Period, now: datetime
@@ -74,45 +72,33 @@ class KpiLookups:
                 self._figures[key] = known
         return replace(known, kpi=kpi, end=now)
 
-    def chart_posted_at(self, *, channel_id: str, detail: kpis.KpiDetail) -> datetime | None:
-        """When this very chart went to the channel, if recently enough not to post it again
-        (as far as this process knows)."""
-        with self._lock:
-            known = self._charts.get(_place(channel_id, detail))
-        if known is None:
-            return None
-        key, posted_at = known
-        if key != chart_key(detail) or detail.end - posted_at >= CHART_REPOST_AFTER:
-            return None
-        return posted_at
-
-    def remember_chart(
-        self, *, channel_id: str, detail: kpis.KpiDetail, posted_at: datetime
-    ) -> None:
-        with self._lock:
-            self._charts[_place(channel_id, detail)] = (chart_key(detail), posted_at)
-
-
-def _place(channel_id: str, detail: kpis.KpiDetail) -> ChartPlace:
-    return detail.kpi.team_id, channel_id, detail.kpi.id, detail.period.code
-
 
 def _chart_post_of(channel_id: str, detail: kpis.KpiDetail) -> tuple[ColumnElement[bool], ...]:
-    """The row of `kpi_chart_posts` for the lookup's place (see `_place`)."""
-    team_id, channel_id, kpi_id, period = _place(channel_id, detail)
+    """The row of `kpi_chart_posts` for the lookup's KPI and period in the channel."""
     return (
-        KpiChartPost.team_id == team_id,
+        KpiChartPost.team_id == detail.kpi.team_id,
         KpiChartPost.channel_id == channel_id,
-        KpiChartPost.kpi_id == kpi_id,
-        KpiChartPost.period == period,
+        KpiChartPost.kpi_id == detail.kpi.id,
+        KpiChartPost.period == detail.period.code,
     )
+
+
+def chart_shared_at(
+    session: Session, *, channel_id: str, detail: kpis.KpiDetail, now: datetime
+) -> datetime | None:
+    """When this very chart was shared in the channel, if recently enough not to share it
+    again (read only: `claim_chart_post` takes the turn to share)."""
+    last = session.scalar(select(KpiChartPost).where(*_chart_post_of(channel_id, detail)))
+    if last is None or last.chart_key != chart_key(detail):
+        return None
+    return last.posted_at if now - last.posted_at < CHART_REPOST_AFTER else None
 
 
 def claim_chart_post(
     session: Session, *, channel_id: str, detail: kpis.KpiDetail, now: datetime
 ) -> datetime | None:
-    """Claim the posting of the lookup's chart to the channel: None when this caller is to
-    post it, else when the same chart went there (within `CHART_REPOST_AFTER`)."""
+    """Claim the sharing of the lookup's chart in the channel: None when this caller is to
+    share it, else when the same chart went there (within `CHART_REPOST_AFTER`)."""
     kpi = detail.kpi
     where = _chart_post_of(channel_id, detail)
     key = chart_key(detail)
@@ -143,7 +129,7 @@ def claim_chart_post(
 def release_chart_post(
     session: Session, *, channel_id: str, detail: kpis.KpiDetail, now: datetime
 ) -> None:
-    """Give a claim back when the chart could not be posted, so the next lookup tries again."""
+    """Give a claim back when the chart could not be shared, so that Share can try again."""
     session.execute(
         delete(KpiChartPost).where(
             *_chart_post_of(channel_id, detail),

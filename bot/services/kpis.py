@@ -18,9 +18,11 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import ColumnElement, Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from bot import periods
 from bot.errors import ConflictError, NotFoundError
 from bot.models import Better, Kpi, KpiDatapoint
-from bot.services import spc, workspace
+from bot.periods import Period
+from bot.services import kpi_changes, kpi_freshness, spc, workspace
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 NAME_RULE = (
@@ -29,12 +31,10 @@ NAME_RULE = (
 MAX_ABS_VALUE = 1e12
 FUTURE_TOLERANCE = timedelta(minutes=1)
 RESTORE_WINDOW = timedelta(days=30)
+MIN_EVERY = timedelta(minutes=1)
+MAX_EVERY = timedelta(days=365)
 ALERT_WINDOW = timedelta(days=30)
 KPI_CHANNEL_SETTING = "kpi.channel"
-_PERIOD = re.compile(r"^(\d{1,3})([dwm])$")
-_PERIOD_LIMITS = {"d": 366, "w": 52, "m": 12}
-_PERIOD_WORDS = {"d": "day", "w": "week", "m": "month"}
-PERIOD_CHOICES = "7d, 30d, 90d, 12w or 6m"
 
 
 class Status(StrEnum):
@@ -111,52 +111,15 @@ def check_time(at: datetime, *, now: datetime) -> datetime:
     return at
 
 
-@dataclass(frozen=True)
-class Period:
-    count: int
-    unit: str  # d, w or m
-
-    @property
-    def label(self) -> str:
-        word = _PERIOD_WORDS[self.unit]
-        return f"{self.count} {word}{'' if self.count == 1 else 's'}"
-
-    @property
-    def code(self) -> str:
-        return f"{self.count}{self.unit}"
-
-    def start(self, end: datetime) -> datetime:
-        """The beginning of the period that ends at `end`, at a whole minute: every lookup
-        within a minute covers the same values, so their figures can be reused until a
-        value is written (see kpi_lookups)."""
-        end = end.replace(second=0, microsecond=0)
-        if self.unit == "d":
-            return end - timedelta(days=self.count)
-        if self.unit == "w":
-            return end - timedelta(weeks=self.count)
-        months = end.year * 12 + end.month - 1 - self.count
-        year, month = divmod(months, 12)
-        day = min(end.day, _days_in_month(year, month + 1))
-        return end.replace(year=year, month=month + 1, day=day)
-
-
 DEFAULT_PERIOD = Period(30, "d")
 
 
-def _days_in_month(year: int, month: int) -> int:
-    following = datetime(year + month // 12, month % 12 + 1, 1)
-    return (following - timedelta(days=1)).day
-
-
 def parse_period(text: str) -> Period | None:
-    """`7d`, `30d`, `90d`, `12w`, `6m` (any count up to a year) → Period; None if not one."""
-    match = _PERIOD.match(text.strip().lower())
-    if not match:
+    """A period as every command reads it (bot.periods); None if `text` is not one."""
+    try:
+        return periods.parse_period(text)
+    except periods.PeriodError:
         return None
-    count, unit = int(match.group(1)), match.group(2)
-    if not 1 <= count <= _PERIOD_LIMITS[unit]:
-        return None
-    return Period(count, unit)
 
 
 # -- definitions ----------------------------------------------------------------------
@@ -196,23 +159,16 @@ def create_kpi(
     unit: str = "",
     description: str = "",
     owner_id: str | None = None,
+    every: timedelta | None = None,
     created_by: str,
     now: datetime,
 ) -> Kpi:
-    """Define a KPI. Names are unique per workspace, ignoring case."""
+    """Define a KPI. Names are unique per workspace, ignoring case. `every` is how often a
+    value is expected (None: learnt from the data)."""
     check_definition(
         name=name, target=target, better=better, warn=warn, unit=unit, description=description
     )
-    existing = session.scalar(
-        select(Kpi).where(Kpi.team_id == team_id, Kpi.name_key == name.lower())
-    )
-    if existing is not None:
-        if existing.deleted_at is not None:
-            raise ConflictError(
-                f"A KPI named {existing.name} was removed recently; bring it back with its "
-                f"history with `/kpi restore {existing.name}`."
-            )
-        raise ConflictError(f"There is already a KPI named {existing.name}.")
+    check_name_free(session, team_id=team_id, name=name)
     kpi = Kpi(
         team_id=team_id,
         name=name,
@@ -223,6 +179,7 @@ def create_kpi(
         unit=unit,
         description=description,
         owner_id=owner_id,
+        every_seconds=every_seconds(every),
         created_by=created_by,
         created_at=now,
         alert_state="",
@@ -230,6 +187,33 @@ def create_kpi(
     session.add(kpi)
     session.flush()
     return kpi
+
+
+def check_name_free(
+    session: Session, *, team_id: str, name: str, other_than: Kpi | None = None
+) -> None:
+    """Raise ConflictError when another KPI of the workspace (a removed one included, as it
+    can be restored) already has `name`, ignoring case."""
+    existing = session.scalar(
+        select(Kpi).where(Kpi.team_id == team_id, Kpi.name_key == name.lower())
+    )
+    if existing is None or existing is other_than:
+        return
+    if existing.deleted_at is not None:
+        raise ConflictError(
+            f"A KPI named {existing.name} was removed recently; bring it back with its "
+            f"history with `/kpi restore {existing.name}`."
+        )
+    raise ConflictError(f"There is already a KPI named {existing.name}.")
+
+
+def every_seconds(every: timedelta | None) -> int | None:
+    """How `every=` is stored: whole seconds, None when it is learnt from the data."""
+    if every is None:
+        return None
+    if not MIN_EVERY <= every <= MAX_EVERY:
+        raise KpiValueError("every must be between 1 minute and 365 days")
+    return int(every.total_seconds())
 
 
 def active_names(session: Session, *, team_id: str) -> list[str]:
@@ -336,6 +320,10 @@ class Alert:
     status: Status
     rules: tuple[str, ...]  # broken SPC rules, in plain words
     recovered: bool  # back on target with no rule broken
+    # Set when a correction (a KpiChangeKind) changed the state, with who made it (None:
+    # the CLI): the channel hears the state as it now stands, better or worse.
+    correction: str | None = None
+    corrected_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -346,6 +334,13 @@ class Recorded:
     latest_at: datetime
     status: Status
     alert: Alert | None
+
+
+def values_changing(session: Session, *, kpi: Kpi) -> None:
+    """Call before writing a KPI's values or definition: locks the KPI's row (one writer at
+    a time works out its alert state) and tells every process that figures worked out from
+    the old values are out of date."""
+    session.execute(update(Kpi).where(Kpi.id == kpi.id).values(revision=Kpi.revision + 1))
 
 
 def record_values(
@@ -359,9 +354,7 @@ def record_values(
 ) -> Recorded:
     """Store values of one KPI (already checked with check_value/check_time) and work out
     whether the KPI channel must hear about it (see `update_alert_state`)."""
-    # Locks the KPI's row (one writer at a time works out its alert state) and tells
-    # every process that figures worked out from the old values are out of date.
-    session.execute(update(Kpi).where(Kpi.id == kpi.id).values(revision=Kpi.revision + 1))
+    values_changing(session, kpi=kpi)
     session.add_all(
         KpiDatapoint(
             team_id=kpi.team_id,
@@ -413,12 +406,22 @@ def _state_key(status: Status, violations: list[spc.Violation]) -> str:
     return f"{status}|{rules}"
 
 
-def update_alert_state(session: Session, *, kpi: Kpi) -> Alert | None:
+def update_alert_state(
+    session: Session,
+    *,
+    kpi: Kpi,
+    correction: str | None = None,
+    corrected_by: str | None = None,
+) -> Alert | None:
     """Compare the KPI's state now (status of its latest value, SPC rules that value
     breaks over the 30 days before it) with the state last announced. Returns the alert
-    to post when the state got worse in a new way or recovered; None otherwise."""
+    to post when the state got worse in a new way or recovered; None otherwise.
+
+    After a `correction` (a KpiChangeKind: an edit, a deleted or undone value) any change
+    of state is announced, an alert that is no longer true included."""
     latest = latest_values(session, kpi=kpi, count=1)
     if not latest:
+        kpi.alert_state = ""  # nothing left to be on or off target; the next value tells
         return None
     value, at = latest[0]
     values = _values_between(session, kpi=kpi, start=at - ALERT_WINDOW, end=at)
@@ -435,8 +438,10 @@ def update_alert_state(session: Session, *, kpi: Kpi) -> Alert | None:
     new_rules = set(state.partition("|")[2].split(",")) - set(previous_rules.split(","))
     worse = status != previous_status and status != Status.ON_TARGET
     recovered = state == f"{Status.ON_TARGET}|" and previous_status != Status.ON_TARGET
-    if not (worse or (new_rules - {""}) or recovered):
+    if correction is None and not (worse or (new_rules - {""}) or recovered):
         return None
+    if correction is not None:
+        recovered = state == f"{Status.ON_TARGET}|"
     return Alert(
         team_id=kpi.team_id,
         kpi_id=kpi.id,
@@ -450,6 +455,8 @@ def update_alert_state(session: Session, *, kpi: Kpi) -> Alert | None:
         status=status,
         rules=tuple(v.description for v in violations),
         recovered=recovered,
+        correction=correction,
+        corrected_by=corrected_by,
     )
 
 
@@ -464,6 +471,9 @@ class ScoreLine:
     previous: float | None
     status: Status
     trend: Trend | None
+    # How old the latest value is when it is stale (older than twice the KPI's expected
+    # interval, see kpi_freshness): every surface shows this age instead of the trend.
+    stale_age: timedelta | None = None
 
 
 def _nth_latest(column: object, offset: int) -> object:
@@ -478,10 +488,11 @@ def _nth_latest(column: object, offset: int) -> object:
     )
 
 
-def scoreboard(session: Session, *, team_id: str) -> list[ScoreLine]:
+def scoreboard(session: Session, *, team_id: str, now: datetime) -> list[ScoreLine]:
     """Every KPI of the workspace with its latest value, status and trend against the
-    previous value: off target first, then warning, on target and no data, by name.
-    One query, whatever the number of KPIs."""
+    previous value (or, when stale at `now`, the latest value's age): off target first,
+    then warning, on target and no data, by name. Two queries, whatever the number of
+    KPIs."""
     rows = session.execute(
         select(
             Kpi,
@@ -490,6 +501,9 @@ def scoreboard(session: Session, *, team_id: str) -> list[ScoreLine]:
             _nth_latest(KpiDatapoint.value, 1),
         ).where(Kpi.team_id == team_id, Kpi.deleted_at.is_(None))
     ).all()
+    fresh = kpi_freshness.freshness_of(
+        session, team_id=team_id, kpis=[kpi for kpi, *_ in rows], now=now
+    )
     lines = [
         ScoreLine(
             kpi=kpi,
@@ -498,6 +512,7 @@ def scoreboard(session: Session, *, team_id: str) -> list[ScoreLine]:
             previous=previous,
             status=status_of(kpi, latest),
             trend=trend(latest, previous, better=kpi.better),
+            stale_age=fresh[kpi.id].age,
         )
         for kpi, latest, latest_at, previous in rows
     ]
@@ -534,6 +549,9 @@ class KpiDetail:
     change: Trend | None  # this period's mean against the previous period's
     limits: spc.Limits | None  # None with fewer than two values
     rules: list[RuleSummary]
+    freshness: kpi_freshness.Freshness | None = None  # how often a value is expected; stale?
+    changes: tuple[kpi_changes.ChangeLine, ...] = ()  # the latest corrections, newest first
+    more_changes: int = 0  # corrections older than those
 
 
 def kpi_detail(session: Session, *, kpi: Kpi, period: Period, now: datetime) -> KpiDetail:
@@ -553,6 +571,7 @@ def kpi_detail(session: Session, *, kpi: Kpi, period: Period, now: datetime) -> 
     mean = float(values.mean()) if len(values) else None
     previous_mean = None if previous_mean is None else float(previous_mean)
     chart = spc.control_chart(values)
+    changes, changes_total = kpi_changes.recent_changes(session, kpi=kpi)
     return KpiDetail(
         kpi=kpi,
         period=period,
@@ -569,6 +588,9 @@ def kpi_detail(session: Session, *, kpi: Kpi, period: Period, now: datetime) -> 
         change=trend(mean, previous_mean, better=kpi.better),
         limits=chart,
         rules=_summarise(session, kpi=kpi, start=start, end=now, chart=chart),
+        freshness=kpi_freshness.freshness(session, kpi=kpi, now=now),
+        changes=tuple(changes),
+        more_changes=changes_total - len(changes),
     )
 
 

@@ -62,6 +62,14 @@ REASONS = {
     "interrupted": "The process sending it stopped mid-send and Slack does not show it "
     "arrived; it was not sent again to avoid a duplicate. Press Retry to send it.",
     "gave_up": "Slack kept failing for over a day.",
+    "paid_teams_only": "User groups need a paid Slack plan.",
+    "plan_upgrade_required": "User groups need a paid Slack plan.",
+    "no_such_subteam": "The user group does not exist any more. Pick another one with "
+    "`/oncall config <schedule> usergroup=@group`.",
+    "permission_denied": "Slack does not let apps change that user group. A workspace admin "
+    "can allow it (or pick another group), then press Retry.",
+    "not_allowed_token_type": "Slack does not let a bot token change user groups on this "
+    "workspace.",
 }
 CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 

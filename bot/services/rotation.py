@@ -2,11 +2,14 @@
 
 A schedule has layers and overrides. A layer rotates its members in order, one turn each,
 handing over at wall-clock times in the schedule's timezone: a turn of `every` hours (a
-divisor of 24) starts at `handover` and every `every` after it, each local day; a turn of
-days or weeks starts at `handover` every so many days from `start`. Because turns follow
-the wall clock, a turn that spans a DST change is an hour shorter or longer. `days` and
-`hours` limit when a layer is active. A later layer wins where it is active; an override
-wins over every layer (the latest override where two overlap).
+divisor of 24, at least 4) starts at `handover` and every `every` after it, each local day;
+a turn of days or weeks starts at `handover` every so many days from `start`. Because turns
+follow the wall clock, a turn that spans a DST change is an hour shorter or longer. `days`
+and `hours` limit when a layer is active: without `hours`, a day of `days` runs from
+`handover` to the next handover (an operations day, not a calendar one); a window of
+`hours` belongs to the day it starts, even when it runs past midnight. A later layer wins
+where it is active; an override wins over every layer (the latest override where two
+overlap).
 
 Two functions answer everything else: `on_call_at(schedule, t)` (who is on call at an
 instant) and `shifts(schedule, start, end)` (the shifts, gaps included, between two
@@ -23,8 +26,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 ALL_DAYS = frozenset(range(7))
-HOURLY_EVERY = frozenset({1, 2, 3, 4, 6, 8, 12})  # hours that divide a day
+HOURLY_EVERY = frozenset({4, 6, 8, 12})  # hours that divide a day, at least 4 (SPEC)
 LONGEST_EVERY = timedelta(weeks=4)
+TURN_LENGTHS = "4h, 6h, 8h, 12h, 1d, <n>d, 1w or 2w (at most 4 weeks)"
 LONGEST_SPAN = timedelta(days=366)  # the longest window `shifts` answers for
 
 
@@ -84,19 +88,13 @@ class Shift:
 
 
 def check_every(every: timedelta) -> None:
-    """Refuse a turn length that is not whole hours dividing a day, or whole days up to 4w."""
+    """Refuse a turn length that is not 4, 6, 8 or 12 hours (at least 4, dividing a day), or
+    whole days up to 4 weeks; every refusal gives the one list of what is."""
     seconds = every.total_seconds()
-    if every <= timedelta(0) or seconds % 3600:
-        raise RotationError("`every` is a number of hours that divides 24, of days or of weeks.")
-    if every < timedelta(days=1):
-        if int(seconds // 3600) not in HOURLY_EVERY:
-            raise RotationError(
-                "Turns shorter than a day must divide it: 1h, 2h, 3h, 4h, 6h, 8h or 12h."
-            )
-    elif seconds % 86400:
-        raise RotationError("Turns of a day or more are whole days: 1d, 2d, 1w, 2w.")
-    elif every > LONGEST_EVERY:
-        raise RotationError("Turns last at most 4 weeks (every=4w).")
+    hourly = every < timedelta(days=1) and seconds % 3600 == 0 and seconds // 3600 in HOURLY_EVERY
+    daily = every >= timedelta(days=1) and seconds % 86400 == 0 and every <= LONGEST_EVERY
+    if not (hourly or daily):
+        raise RotationError(f"A turn is {TURN_LENGTHS}.")
 
 
 # -- one layer --------------------------------------------------------------------------
@@ -132,10 +130,19 @@ def turn_index(layer: Layer, tz: ZoneInfo, instant: datetime) -> int:
     return index
 
 
+def _layer_day(layer: Layer, tz: ZoneInfo, instant: datetime) -> date:
+    """The day `instant` counts for in `days`: a day runs from `handover` to the next
+    handover, so `days=sat,sun handover=07:00` is Saturday 07:00 to Monday 07:00."""
+    day = _local(instant, tz).date()
+    if instant < _utc(datetime.combine(day, layer.handover), tz):
+        day -= timedelta(days=1)
+    return day
+
+
 def _active(layer: Layer, tz: ZoneInfo, instant: datetime) -> bool:
-    local = _local(instant, tz)
     if layer.hours is None:
-        return local.weekday() in layer.days
+        return _layer_day(layer, tz, instant).weekday() in layer.days
+    local = _local(instant, tz)
     begin, end = layer.hours
     clock = local.time()
     if begin < end:
@@ -201,6 +208,21 @@ def next_change(schedule: Schedule, after: datetime, within: timedelta) -> Shift
     return ahead[1] if len(ahead) > 1 else None
 
 
+def members_without_turns(layer: Layer, tz: ZoneInfo) -> tuple[str, ...]:
+    """The members whose turns always fall outside the layer's days and hours (with
+    `every=12h` and `hours=19:00-07:00`, every other turn is never active): over a whole
+    cycle of the rotation and the week, they never appear in the layer's shifts. Empty when
+    the cycle is longer than `shifts` answers for."""
+    hour = timedelta(hours=1)
+    rotation_hours = layer.every * len(layer.members) // hour
+    cycle = math.lcm(rotation_hours, 7 * 24) * hour + layer.every  # a turn more for DST
+    if cycle > LONGEST_SPAN:
+        return ()
+    begin = _boundary(layer, tz, 0)
+    seen = {shift.user_id for shift in shifts(Schedule(tz, (layer,)), begin, begin + cycle)}
+    return tuple(dict.fromkeys(m for m in layer.members if m not in seen))
+
+
 def _changes(schedule: Schedule, start: datetime, end: datetime) -> Iterator[datetime]:
     """Every instant in (start, end) at which who is on call may change (a superset)."""
     tz = schedule.tz
@@ -215,7 +237,7 @@ def _changes(schedule: Schedule, start: datetime, end: datetime) -> Iterator[dat
         while (boundary := _boundary(layer, tz, index)) < end:
             yield boundary
             index += 1
-        edges: Sequence[time] = (time(0),) if layer.hours is None else (time(0), *layer.hours)
+        edges: Sequence[time] = (layer.handover,) if layer.hours is None else layer.hours
         for day in days:
             for edge in edges:
                 yield _utc(datetime.combine(day, edge), tz)

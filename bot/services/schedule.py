@@ -16,6 +16,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from rapidfuzz import fuzz, process
+
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAYS = frozenset(range(5))
 EVERY_DAY = frozenset(range(7))
@@ -56,6 +58,29 @@ def format_days(days: frozenset[int]) -> str:
     return ",".join(DAY_NAMES[d] for d in sorted(days))
 
 
+FULL_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def describe_days(days: frozenset[int]) -> str:
+    """A day list as people say it: `every day`, `Monday to Friday`, `Saturday and Sunday`,
+    `Monday, Wednesday and Friday` (three or more days in a row are a range)."""
+    if days == EVERY_DAY:
+        return "every day"
+    runs: list[list[int]] = []
+    for day in sorted(days):
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts: list[str] = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{FULL_DAY_NAMES[run[0]]} to {FULL_DAY_NAMES[run[-1]]}")
+        else:
+            parts.extend(FULL_DAY_NAMES[day] for day in run)
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
 def parse_time(text: str) -> time:
     """`HH:MM` on a 24-hour clock."""
     match = _TIME.match(text.strip())
@@ -69,13 +94,29 @@ def _zone_names() -> dict[str, str]:
     return {name.lower(): name for name in available_timezones()}
 
 
+def _closest_zone(text: str) -> str | None:
+    """The zone `text` most likely means: a city alone (`Chicago` → America/Chicago, `new
+    york` → America/New_York), else a near spelling (`Europe/Berlln`)."""
+    wanted = text.strip().lower().replace(" ", "_")
+    names = _zone_names()
+    cities = sorted(name for key, name in names.items() if key.rsplit("/", 1)[-1] == wanted)
+    if cities:
+        return cities[0]
+    match = process.extractOne(wanted, list(names), scorer=fuzz.ratio, score_cutoff=85)
+    return names[match[0]] if match else None
+
+
 def parse_timezone(text: str) -> ZoneInfo:
     """An IANA zone name such as `Europe/Berlin`, in any letter case (commands are
-    case-insensitive); the zone keeps its canonical name."""
+    case-insensitive); the zone keeps its canonical name. A wrong one is refused with the
+    zone it most likely means."""
     name = _zone_names().get(text.strip().lower())
     if name is None:
+        close = _closest_zone(text)
+        hint = f"did you mean {close}? Use" if close else "use"
         raise ScheduleValueError(
-            f"`{text}` is not a timezone; use an IANA name such as Europe/Berlin or America/Chicago"
+            f"`{text}` is not a timezone; {hint} an IANA name such as Europe/Berlin or "
+            "America/Chicago"
         )
     return ZoneInfo(name)
 

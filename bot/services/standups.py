@@ -4,13 +4,21 @@ day's participation and blockers that reports, the huddle and App Home show.
 
 Answers are kept per person per *local date* (the participant's own Slack
 timezone); a day's report for a standup covers the answers of that date.
+
+For other engineers: `reminder_times(session, standup, local_date) -> dict[str, datetime]`
+(user id → the UTC moment that person's reminder is/was due on that standup-local date;
+absent when off that day, away, or not yet a participant) tells "not due yet" from missing;
+`day_report(..., now=)`/`participation` already list those people in `DayReport.not_due`.
+`open_blockers(session, *, team_id, now) -> list[Blocker]` gives each open blocker with
+`first_day` (the first local date that same blocker was reported), `since` (the moment of
+that first report) and `age`; blockers are recognised by `bot.services.blockers`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,7 +36,15 @@ from bot.models import (
     StandupParticipant,
     StandupThread,
 )
-from bot.services.schedule import format_days, latest_occurrence, parse_days
+from bot.services import holidays
+from bot.services.blockers import continues_previous, is_blocker, same_blocker
+from bot.services.schedule import (
+    format_days,
+    latest_occurrence,
+    next_occurrence,
+    occurrence,
+    parse_days,
+)
 from bot.services.workspace import PROFILE_MAX_AGE
 
 REMINDER_KIND = "standup-reminder"
@@ -40,7 +56,6 @@ DEFAULT_QUESTIONS = (
 )
 DEFAULT_REPORT_DELAY = timedelta(hours=2)
 BLOCKER_LOOKBACK = timedelta(days=30)
-_NO_BLOCKER = {"", "-", "--", "no", "none", "nope", "n/a", "na", "nothing", "no blockers", "nil"}
 
 
 # -- configuration -------------------------------------------------------------
@@ -65,11 +80,14 @@ def configure(
     timezone: str | None = None,
     questions: list[str] | None = None,
     default_timezone: str = "UTC",
+    holiday_calendar: str | None = None,
+    skip: str | None = None,
 ) -> tuple[Standup, bool]:
     """Create the channel's standup or change the given settings. Returns (standup, created).
 
     A new standup needs `remind_at`; the caller checks that. Changing a standup moves its
-    `updated_at`, so an occurrence before the change is never sent late."""
+    `updated_at`, so an occurrence before the change is never sent late. `holiday_calendar`
+    and `skip` are as the grammar writes them (`DE-BY`, `2026-12-24,…`; "" for none)."""
     standup = find_standup(session, team_id=team_id, channel_id=channel_id)
     created = standup is None
     if standup is None:
@@ -100,6 +118,10 @@ def configure(
         if questions is not None:
             standup.questions = json.dumps(questions)
         standup.updated_at = now
+    if holiday_calendar is not None:
+        standup.holidays = holiday_calendar or None
+    if skip is not None:
+        standup.skip_dates = skip
     session.flush()
     return standup, created
 
@@ -130,6 +152,18 @@ def list_standups(session: Session, *, team_id: str) -> list[Standup]:
 
 def questions_of(standup: Standup) -> list[str]:
     return list(json.loads(standup.questions))
+
+
+def calendar_of(standup: Standup) -> holidays.Calendar:
+    """The standup's holidays: its country's (and region's) and the company's own days."""
+    return holidays.parse_calendar(standup.holidays, skip=standup.skip_dates)
+
+
+def runs_on(standup: Standup, local_date: date) -> bool:
+    """Whether the standup runs on `local_date`: one of its days, and not a holiday."""
+    return local_date.weekday() in days_of(standup) and (
+        holidays.is_holiday(calendar_of(standup), local_date) is None
+    )
 
 
 def days_of(standup: Standup) -> frozenset[int]:
@@ -260,14 +294,52 @@ def answers_of(answer: StandupAnswer) -> list[QuestionAnswer]:
     return [QuestionAnswer(item["question"], item["answer"]) for item in json.loads(answer.answers)]
 
 
-def blocker_in(questions: list[str], texts: list[str]) -> str | None:
-    """The answer to the blockers question, unless it says there is none."""
+def has_blocker_question(standup: Standup) -> bool:
+    """Whether one of the standup's questions asks about blockers (else none are tracked)."""
+    return any(is_blocker_question(q) for q in questions_of(standup))
+
+
+def blocker_in(
+    questions: list[str], texts: list[str], *, previous: StandupAnswer | None
+) -> str | None:
+    """The answer to the blockers question, unless it says nothing is in the way
+    (`bot.services.blockers.is_blocker`). An answer that only points back ("same as
+    yesterday", "ditto": `continues_previous`) is what the person's `previous` answer was: a
+    blocker if it had one, none if it had none; with no previous answer it stays a blocker,
+    visible, and the "Nothing is blocking me" checkbox settles it."""
     for question, text in zip(questions, texts, strict=True):
-        if is_blocker_question(question):
-            cleaned = text.strip()
-            if cleaned.lower().rstrip(".!") not in _NO_BLOCKER:
-                return cleaned
+        if not is_blocker_question(question):
+            continue
+        if continues_previous(text):
+            return text.strip() if previous is None or previous.blocker else None
+        return text.strip() if is_blocker(text) else None
     return None
+
+
+def previous_answer(
+    session: Session, *, team_id: str, standup_id: int, user_id: str, before: date
+) -> StandupAnswer | None:
+    """The person's most recent answer in the standup for a date before `before`."""
+    return session.scalar(
+        select(StandupAnswer)
+        .where(
+            StandupAnswer.team_id == team_id,
+            StandupAnswer.standup_id == standup_id,
+            StandupAnswer.user_id == user_id,
+            StandupAnswer.local_date < before,
+        )
+        .order_by(StandupAnswer.local_date.desc())
+        .limit(1)
+    )
+
+
+def blocker_first_day(previous: StandupAnswer | None, *, local_date: date, blocker: str) -> date:
+    """The first day `blocker` was reported: that of the person's `previous` answer in the
+    standup when it reported the same blocker (`bot.services.blockers.same_blocker`), days
+    without an answer in between notwithstanding; else `local_date` itself."""
+    if previous is None or not previous.blocker or not same_blocker(previous.blocker, blocker):
+        return local_date
+    return previous.blocker_since or previous.local_date
 
 
 def get_answer(
@@ -293,16 +365,26 @@ def save_answer(
     local_date: date,
     texts: list[str],
     now: datetime,
+    nothing_blocking: bool = False,
 ) -> tuple[StandupAnswer, bool]:
     """Store the person's answer for `local_date`; a second one that day replaces the first.
-    Returns (answer, replaced)."""
+    Returns (answer, replaced).
+
+    `nothing_blocking` (the modal's checkbox) settles that there is no blocker, whatever the
+    blockers answer says; the text is kept as the answer. "Same as yesterday" takes the
+    previous answer's blocker status (`blocker_in`). A blocker's first day is carried over
+    from the previous answer when it is the same blocker (`blocker_first_day`)."""
     questions = questions_of(standup)
     if len(texts) != len(questions):
         raise ValueError("one answer per question is needed")
     payload = json.dumps(
         [{"question": q, "answer": a.strip()} for q, a in zip(questions, texts, strict=True)]
     )
-    blocker = blocker_in(questions, texts)
+    previous = previous_answer(
+        session, team_id=team_id, standup_id=standup.id, user_id=user_id, before=local_date
+    )
+    blocker = None if nothing_blocking else blocker_in(questions, texts, previous=previous)
+    since = blocker_first_day(previous, local_date=local_date, blocker=blocker) if blocker else None
     answer = get_answer(
         session, team_id=team_id, standup_id=standup.id, user_id=user_id, local_date=local_date
     )
@@ -314,6 +396,8 @@ def save_answer(
             local_date=local_date,
             answers=payload,
             blocker=blocker,
+            nothing_blocking=nothing_blocking,
+            blocker_since=since,
             submitted_at=now,
             updated_at=now,
         )
@@ -332,6 +416,8 @@ def save_answer(
             assert answer is not None
     answer.answers = payload
     answer.blocker = blocker
+    answer.nothing_blocking = nothing_blocking
+    answer.blocker_since = since
     answer.updated_at = now
     session.flush()
     return answer, True
@@ -472,6 +558,98 @@ def away_on(
     )
 
 
+# -- each person's reminder time ------------------------------------------------
+
+
+def _member_zones(session: Session, standup: Standup, local_date: date) -> dict[str, ZoneInfo]:
+    """Participant → their zone (cached Slack profile, else the standup's), for those who
+    had joined by the end of `local_date` in the standup's zone, in joining order."""
+    day_end = datetime.combine(
+        local_date + timedelta(days=1), time(), tzinfo=zone_of(standup.timezone, "UTC")
+    )
+    rows = session.execute(
+        select(StandupParticipant.user_id, StandupParticipant.joined_at, SlackUser.tz)
+        .outerjoin(
+            SlackUser,
+            (SlackUser.team_id == StandupParticipant.team_id)
+            & (SlackUser.user_id == StandupParticipant.user_id),
+        )
+        .where(
+            StandupParticipant.team_id == standup.team_id,
+            StandupParticipant.standup_id == standup.id,
+        )
+        .order_by(StandupParticipant.joined_at, StandupParticipant.id)
+    ).tuples()
+    return {
+        user_id: zone_of(tz, standup.timezone)
+        for user_id, joined_at, tz in rows
+        if joined_at < day_end
+    }
+
+
+def reminder_times(session: Session, standup: Standup, local_date: date) -> dict[str, datetime]:
+    """When each participant's reminder is (or was) due on `local_date`: user id → the UTC
+    moment of the standup's reminder time in the person's own Slack zone (cached profile,
+    else the standup's zone) on that date. People who had not joined by the end of that day
+    (standup's zone) or are out of office are absent; so is everyone when the standup does
+    not run that weekday. A report lists a person whose moment is after the report's as
+    "not due yet" rather than missing; the huddle uses it to say when reminders go out.
+    Nobody is due on a holiday of the standup's calendar."""
+    if not runs_on(standup, local_date):
+        return {}
+    members = _member_zones(session, standup, local_date)
+    away = away_on(session, team_id=standup.team_id, user_ids=members, local_date=local_date)
+    return {
+        user_id: occurrence(local_date, standup.remind_at, zone)
+        for user_id, zone in members.items()
+        if user_id not in away
+    }
+
+
+@dataclass(frozen=True)
+class LateReminder:
+    """A reminder that comes after the report it should feed: its person shows as "not due
+    yet" in that report. `user_id` None: the standup's own zone (report before reminder),
+    with `user_ids` the participants in that zone."""
+
+    user_id: str | None
+    zone: str
+    remind_at: datetime  # UTC, on the standup's next day
+    report_at: datetime  # UTC, the same day's report
+    user_ids: tuple[str, ...] = ()
+
+
+def late_reminders(
+    session: Session, standup: Standup, *, now: datetime, user_ids: Iterable[str] | None = None
+) -> list[LateReminder]:
+    """Whose reminder, on the standup's next day (in its zone, from `now`), comes after that
+    day's report: the standup's own zone first (a report time before the reminder time,
+    naming the participants in that zone), then each participant in another zone where it
+    does. With `user_ids`, only those people are named, and the standup's own zone only when
+    one of them is in it."""
+    zone = zone_of(standup.timezone, "UTC")
+    next_report = next_occurrence(now, at=standup.report_at, zone=zone, days=days_of(standup))
+    if next_report is None:
+        return []
+    day, report_at = next_report.local_date, next_report.at
+    wanted = None if user_ids is None else set(user_ids)
+    members = {
+        user_id: user_zone
+        for user_id, user_zone in _member_zones(session, standup, day).items()
+        if wanted is None or user_id in wanted
+    }
+    late = []
+    remind_here = occurrence(day, standup.remind_at, zone)
+    here = tuple(user_id for user_id, user_zone in members.items() if user_zone.key == zone.key)
+    if remind_here > report_at and (wanted is None or here):
+        late.append(LateReminder(None, zone.key, remind_here, report_at, here))
+    for user_id, user_zone in members.items():
+        remind_at = occurrence(day, standup.remind_at, user_zone)
+        if remind_at > report_at and user_zone.key != zone.key:
+            late.append(LateReminder(user_id, user_zone.key, remind_at, report_at))
+    return late
+
+
 # -- reports, participation and blockers ----------------------------------------
 
 
@@ -481,10 +659,11 @@ class Blocker:
     channel_id: str
     user_id: str
     text: str
-    local_date: date
+    local_date: date  # of the answer that reports it (the latest one, for open blockers)
     link: str | None
-    since: datetime  # when the person first reported it (consecutive answers with a blocker)
+    since: datetime  # when the person first reported this blocker (its first day's answer)
     age: timedelta  # how long it has been open, at the time asked
+    first_day: date  # the first local date this blocker was reported
 
 
 @dataclass(frozen=True)
@@ -498,13 +677,87 @@ class DayReport:
     away: list[str]
     missing: list[str]
     blockers: list[Blocker]
+    # Not answered, but their own reminder time had not come when the report was made.
+    not_due: list[str] = field(default_factory=list)
+    runs: bool = True  # the standup runs on that weekday
+    upcoming: bool = False  # the date is after the report's today (standup's zone)
 
 
-def day_report(session: Session, *, team_id: str, standup: Standup, local_date: date) -> DayReport:
-    """Who answered, who is away and who is missing on `local_date`, and that day's blockers.
+def _first_reports(
+    session: Session, *, team_id: str, answers: list[StandupAnswer], zone: ZoneInfo
+) -> dict[int, datetime]:
+    """Answer id → when its blocker was first reported: the submission of the person's
+    answer on the blocker's first day, or the start of that day when that answer is gone."""
+    first_days = {a.id: a.blocker_since or a.local_date for a in answers if a.blocker}
+    if not first_days:
+        return {}
+    earlier = session.execute(
+        select(
+            StandupAnswer.standup_id,
+            StandupAnswer.user_id,
+            StandupAnswer.local_date,
+            StandupAnswer.submitted_at,
+        ).where(
+            StandupAnswer.team_id == team_id,
+            StandupAnswer.standup_id.in_({a.standup_id for a in answers}),
+            StandupAnswer.user_id.in_({a.user_id for a in answers}),
+            StandupAnswer.local_date.in_(set(first_days.values())),
+        )
+    ).tuples()
+    submitted = {(sid, uid, day): at for sid, uid, day, at in earlier}
+    return {
+        a.id: submitted.get(
+            (a.standup_id, a.user_id, first_days[a.id]),
+            datetime.combine(first_days[a.id], time(), tzinfo=zone),
+        )
+        for a in answers
+        if a.id in first_days
+    }
+
+
+def _blockers_of(
+    session: Session,
+    *,
+    team_id: str,
+    answers: list[tuple[StandupAnswer, str]],
+    zone: ZoneInfo,
+    now: datetime | None,
+) -> list[Blocker]:
+    """The blockers of these (answer, standup channel) pairs, aged at `now` (0 when None)."""
+    first = _first_reports(session, team_id=team_id, answers=[a for a, _c in answers], zone=zone)
+    return [
+        Blocker(
+            standup_id=answer.standup_id,
+            channel_id=channel_id,
+            user_id=answer.user_id,
+            text=answer.blocker or "",
+            local_date=answer.local_date,
+            link=answer.message_link,
+            since=first[answer.id],
+            age=max(now - first[answer.id], timedelta(0)) if now else timedelta(0),
+            first_day=answer.blocker_since or answer.local_date,
+        )
+        for answer, channel_id in answers
+        if answer.blocker
+    ]
+
+
+def day_report(
+    session: Session,
+    *,
+    team_id: str,
+    standup: Standup,
+    local_date: date,
+    now: datetime | None = None,
+) -> DayReport:
+    """Who answered, who is away, who is missing and who is not due yet on `local_date`, and
+    that day's blockers.
 
     People are the current participants who had joined by the end of that day (in the team's
-    zone), plus anyone who answered that day even if they left since."""
+    zone), plus anyone who answered that day even if they left since. Someone who has not
+    answered and whose own reminder (`reminder_times`) comes after `now` is not due yet
+    rather than missing; without `now` (a past day) everyone is due. On a day the standup
+    does not run, nobody is missing."""
     zone = zone_of(standup.timezone, "UTC")
     day_end = datetime.combine(local_date + timedelta(days=1), time(), tzinfo=zone)
     members = [
@@ -526,35 +779,34 @@ def day_report(session: Session, *, team_id: str, standup: Standup, local_date: 
     answered = [a.user_id for a in answers]
     rest = [user for user in members if user not in answered]
     away = away_on(session, team_id=team_id, user_ids=rest, local_date=local_date)
-    blockers = [
-        Blocker(
-            standup_id=standup.id,
-            channel_id=standup.channel_id,
-            user_id=a.user_id,
-            text=a.blocker or "",
-            local_date=a.local_date,
-            link=a.message_link,
-            since=a.submitted_at,
-            age=timedelta(0),
-        )
-        for a in answers
-        if a.blocker
-    ]
+    runs = runs_on(standup, local_date)
+    due_at = reminder_times(session, standup, local_date) if now is not None else {}
+    not_due = [user for user in rest if user not in away and user in due_at and due_at[user] > now]
     return DayReport(
         standup_id=standup.id,
         channel_id=standup.channel_id,
         local_date=local_date,
         answered=answered,
         away=[user for user in rest if user in away],
-        missing=[user for user in rest if user not in away],
-        blockers=blockers,
+        missing=[user for user in rest if runs and user not in away and user not in not_due],
+        blockers=_blockers_of(
+            session,
+            team_id=team_id,
+            answers=[(a, standup.channel_id) for a in answers],
+            zone=zone,
+            now=now,
+        ),
+        not_due=not_due,
+        runs=runs,
+        upcoming=now is not None and local_date > now.astimezone(zone).date(),
     )
 
 
 def participation(
     session: Session, *, team_id: str, now: datetime, standup_id: int | None = None
 ) -> list[DayReport]:
-    """Today's participation in each standup (or one), today being the team zone's date."""
+    """Today's participation in each standup (or one), today being the team zone's date;
+    people whose reminder has not come yet are `not_due`, not missing."""
     standups = list_standups(session, team_id=team_id)
     if standup_id is not None:
         standups = [s for s in standups if s.id == standup_id]
@@ -564,6 +816,7 @@ def participation(
             team_id=team_id,
             standup=standup,
             local_date=now.astimezone(zone_of(standup.timezone, "UTC")).date(),
+            now=now,
         )
         for standup in standups
     ]
@@ -572,8 +825,9 @@ def participation(
 def open_blockers(
     session: Session, *, team_id: str, now: datetime, standup_id: int | None = None
 ) -> list[Blocker]:
-    """Blockers still open: the person's latest answer in the standup reports one. `since` is
-    the first of their consecutive answers reporting a blocker; oldest blockers first."""
+    """Blockers still open: the person's latest answer in the standup (within 30 days)
+    reports one. Its `since` is when that same blocker was first reported (`first_day`,
+    carried from answer to answer by `blocker_first_day`); oldest blockers first."""
     query = (
         select(StandupAnswer, Standup.channel_id)
         .join(Standup, Standup.id == StandupAnswer.standup_id)
@@ -581,36 +835,20 @@ def open_blockers(
             StandupAnswer.team_id == team_id,
             StandupAnswer.local_date >= (now - BLOCKER_LOOKBACK).date(),
         )
-        .order_by(StandupAnswer.local_date.desc())
+        .order_by(StandupAnswer.local_date.desc(), StandupAnswer.id)
     )
     if standup_id is not None:
         query = query.where(StandupAnswer.standup_id == standup_id)
-    runs: dict[tuple[int, str], list[tuple[StandupAnswer, str]]] = {}
-    closed: set[tuple[int, str]] = set()
+    latest: dict[tuple[int, str], tuple[StandupAnswer, str]] = {}
     for answer, channel_id in session.execute(query).tuples():
-        key = (answer.standup_id, answer.user_id)
-        if key in closed:
-            continue
-        if not answer.blocker:
-            closed.add(key)
-            continue
-        runs.setdefault(key, []).append((answer, channel_id))
-    blockers = []
-    for run in runs.values():
-        latest, channel_id = run[0]
-        since = run[-1][0].submitted_at
-        blockers.append(
-            Blocker(
-                standup_id=latest.standup_id,
-                channel_id=channel_id,
-                user_id=latest.user_id,
-                text=latest.blocker or "",
-                local_date=latest.local_date,
-                link=latest.message_link,
-                since=since,
-                age=now - since,
-            )
-        )
+        latest.setdefault((answer.standup_id, answer.user_id), (answer, channel_id))
+    blockers = _blockers_of(
+        session,
+        team_id=team_id,
+        answers=[pair for pair in latest.values() if pair[0].blocker],
+        zone=ZoneInfo("UTC"),
+        now=now,
+    )
     return sorted(blockers, key=lambda b: b.since)
 
 
@@ -645,7 +883,7 @@ def user_standups_today(
                 standup_id=standup.id,
                 channel_id=standup.channel_id,
                 local_date=today,
-                runs_today=today.weekday() in days_of(standup),
+                runs_today=runs_on(standup, today),
                 answered=answer is not None,
                 away=away,
                 remind_at=standup.remind_at,
@@ -707,7 +945,7 @@ def due_reminders(session: Session, *, now: datetime, grace: timedelta) -> list[
             days=days_of(standup),
             not_before=max(participant.joined_at, standup.updated_at),
         )
-        if due is None or now - due.at > grace:
+        if due is None or now - due.at > grace or not runs_on(standup, due.local_date):
             continue
         key = (standup.team_id, participant.user_id, due.local_date)
         first, standup_ids = candidates.get(key, (due.at, set()))
@@ -748,7 +986,7 @@ def reminder_standups(
     return [
         standup
         for standup in standups_of_user(session, team_id=team_id, user_id=user_id)
-        if local_date.weekday() in days_of(standup)
+        if runs_on(standup, local_date)
         and get_answer(
             session,
             team_id=team_id,
@@ -774,7 +1012,7 @@ def due_reports(
             days=days_of(standup),
             not_before=standup.updated_at,
         )
-        if occurrence is not None:
+        if occurrence is not None and runs_on(standup, occurrence.local_date):
             candidates.append(
                 DueReport(standup.team_id, standup.channel_id, occurrence.local_date, occurrence.at)
             )

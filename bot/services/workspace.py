@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cachetools import LRUCache
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.db import Base
 from bot.models import ProcessedKey, SlackUser, TeamSetting
 
 PROFILE_MAX_AGE = timedelta(days=1)
@@ -52,12 +53,32 @@ def claim_key(session: Session, *, team_id: str, key: str, now: datetime) -> boo
     return True
 
 
+def release_key(session: Session, *, team_id: str, key: str) -> None:
+    """Forget a claimed `key`, so that the same action may be taken again (it failed)."""
+    session.execute(
+        delete(ProcessedKey).where(ProcessedKey.team_id == team_id, ProcessedKey.key == key[:255])
+    )
+
+
 def forget_old_keys(session: Session, *, now: datetime) -> int:
     """Drop keys older than any Slack retry window; returns how many went."""
     result = session.execute(
         delete(ProcessedKey).where(ProcessedKey.created_at < now - PROCESSED_KEY_RETENTION)
     )
     return result.rowcount or 0
+
+
+def workspace_ids(session: Session) -> list[str]:
+    """Every workspace (team id) that has any data in this database, sorted.
+
+    The one query that spans workspaces on purpose: the CLI uses it to default `--team`
+    to the only workspace and to name the ones there are when `--team` is wrong."""
+    columns = [
+        select(table.c.team_id).where(table.c.team_id.is_not(None))
+        for table in Base.metadata.sorted_tables
+        if "team_id" in table.c
+    ]
+    return sorted(session.scalars(union(*columns)))
 
 
 def known_admins(session: Session, *, team_id: str) -> list[str]:

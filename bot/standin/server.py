@@ -72,6 +72,8 @@ class FakeSlackState:
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # User groups: id → {"id", "handle", "users": [user ids]}.
+    usergroups: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class _Server(ThreadingHTTPServer):
@@ -126,6 +128,31 @@ class FakeSlack:
             self.rate_limits.clear()
             self._last_accepted.clear()
 
+    def conversation(self) -> str:
+        """The messages and views so far, and where ids go on, as JSON for `resume`: the
+        console keeps its stand-in's conversation with its database between runs, so that
+        the app can go on updating and threading under messages it posted before."""
+        with self._lock:
+            next_ts, next_id = next(self._ts), next(self._ids)
+            self._ts, self._ids = itertools.count(next_ts), itertools.count(next_id)
+            return json.dumps(
+                {
+                    "messages": self.state.messages,
+                    "views": self.state.views,
+                    "next_ts": next_ts,
+                    "next_id": next_id,
+                }
+            )
+
+    def resume(self, conversation: str) -> None:
+        """Take up a conversation saved with `conversation`."""
+        saved = json.loads(conversation)
+        with self._lock:
+            self.state.messages = saved["messages"]
+            self.state.views = saved["views"]
+            self._ts = itertools.count(saved["next_ts"])
+            self._ids = itertools.count(saved["next_id"])
+
     # -- set-up helpers ------------------------------------------------------
     def add_user(
         self,
@@ -151,6 +178,18 @@ class FakeSlack:
     def add_channel(self, channel_id: str, name: str) -> None:
         with self._lock:
             self.state.channels[channel_id] = {"id": channel_id, "name": name, "is_channel": True}
+
+    def add_usergroup(self, usergroup_id: str, handle: str) -> None:
+        with self._lock:
+            self.state.usergroups[usergroup_id] = {
+                "id": usergroup_id,
+                "handle": handle,
+                "users": [],
+            }
+
+    def usergroup_members(self, usergroup_id: str) -> list[str]:
+        with self._lock:
+            return list(self.state.usergroups[usergroup_id]["users"])
 
     def fail(
         self,
@@ -272,10 +311,22 @@ class FakeSlack:
             "bot_id": BOT_ID,
         }
 
+    def unknown_files(self, blocks: Any) -> list[str]:
+        """Ids of `slack_file` images in `blocks` that were never uploaded: Slack refuses
+        such a message with `invalid_blocks`."""
+        with self._lock:
+            return [
+                str(image["slack_file"].get("id"))
+                for image in _images(_as_list(blocks))
+                if image["slack_file"].get("id") not in self.state.uploads
+            ]
+
     def _m_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(str(params.get("channel", "")))
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
+        if self.unknown_files(params.get("blocks")):
+            return {"ok": False, "error": "invalid_blocks"}
         message = {
             "type": "message",
             "ts": self._next_ts(),
@@ -369,6 +420,20 @@ class FakeSlack:
             }
         return {"ok": True, "user": user}
 
+    def _m_usergroups_users_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Replace a user group's members (Slack refuses an empty list)."""
+        group = self.state.usergroups.get(str(params.get("usergroup", "")))
+        if group is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        users = [u for u in str(params.get("users", "")).split(",") if u]
+        if not users:
+            return {"ok": False, "error": "no_users_provided"}
+        group["users"] = users
+        return {"ok": True, "usergroup": {**group, "users": list(users)}}
+
+    def _m_usergroups_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "usergroups": list(self.state.usergroups.values())}
+
     def _store_view(self, view: Any, view_id: str | None = None) -> dict[str, Any]:
         stored = dict(json.loads(view) if isinstance(view, str) else view)
         stored["id"] = view_id or f"V{next(self._ids):08d}"
@@ -435,6 +500,20 @@ class FakeSlack:
                 if path.startswith("/respond/"):
                     params = json.loads(raw or b"{}")
                     params["response_url"] = path
+                    fault = fake._take_fault("response_url", params)
+                    if fault is not None and fault.error is None:
+                        fake._record(ApiCall("response_url", params, status=fault.status))
+                        after = {"Retry-After": str(fault.retry_after or 1)}
+                        self._answer(fault.status, b"rate_limited", "text/plain", after)
+                        return
+                    error = fault.error if fault is not None else None
+                    if error is None and fake.unknown_files(params.get("blocks")):
+                        error = "invalid_blocks"
+                    if error is not None:
+                        fake._record(ApiCall("response_url", params, status=404))
+                        refused = json.dumps({"ok": False, "error": error}).encode()
+                        self._answer(404, refused, "application/json")
+                        return
                     fake._record(ApiCall("response_url", params))
                     self._answer(200, b"ok", "text/plain")
                     return
@@ -497,6 +576,18 @@ def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
             with contextlib.suppress(ValueError):
                 params[key] = json.loads(params[key])
     return params
+
+
+def _images(node: Any) -> list[dict[str, Any]]:
+    """Every image (block or element) with a `slack_file` in a Block Kit tree."""
+    if isinstance(node, list):
+        return [image for item in node for image in _images(item)]
+    if not isinstance(node, dict):
+        return []
+    found = (
+        [node] if node.get("type") == "image" and isinstance(node.get("slack_file"), dict) else []
+    )
+    return found + [image for value in node.values() for image in _images(value)]
 
 
 def _as_list(value: Any) -> list[Any]:

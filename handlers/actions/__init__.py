@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers.actions import deliveries, escalations, kpi, standup
+from handlers.actions import deliveries, escalations, kpi, oncall, standup
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -16,4 +16,5 @@ def register(app: App, runtime: Runtime) -> None:
     escalations.register(app, runtime)
     standup.register(app, runtime)
     kpi.register(app, runtime)
+    oncall.register(app, runtime)
     deliveries.register(app, runtime)

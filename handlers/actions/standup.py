@@ -4,8 +4,10 @@ App Home, and the "Escalate" button next to each blocker in a standup report."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from bot.formats import day
 from bot.ids import ActionId
 from bot.messaging import standups as standup_slack
 from bot.messaging.escalations import summary_and_details
@@ -48,7 +50,7 @@ def register(app: App, runtime: Runtime) -> None:
             )
         prefill = summary_and_details(str(blocker["blocker"]))
         origin = (
-            f"Blocker from the {blocker['date']} standup, reported by "
+            f"Blocker from the {day(date.fromisoformat(blocker['date']))} standup, reported by "
             f"{author.name if author else 'a participant'}."
         )
         open_escalation_modal(

@@ -1,10 +1,11 @@
-"""The HTTP API for other systems (KPI ingest). Each feature adds its routes here."""
+"""The HTTP API for other systems (KPI ingest, on-call calendar feeds). Each feature adds its
+routes here."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers.api import kpis
+from handlers.api import kpis, oncall_feed
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -14,3 +15,4 @@ if TYPE_CHECKING:
 
 def register(web: Flask, runtime: Runtime) -> None:
     kpis.register(web, runtime)
+    oncall_feed.register(web, runtime)

@@ -1,6 +1,8 @@
 """`POST /api/v1/kpis/<name>/datapoints`: values from other systems, with a bearer token
 from `opsbot token create`. Body `{"value": 97.5, "at": "…"}` or a list of them (`at`
-optional, ISO 8601, UTC when it has no offset). Alerts go out as for `/kpi record`."""
+optional: `2026-03-01T08:30:00Z`, `2026-03-01 08:30` (UTC when it has no offset), `today`…;
+`value` a JSON number, or a string read as `/kpi record` reads it: `"3,5"`, `"97.5%"`).
+Alerts go out as for `/kpi record`."""
 
 from __future__ import annotations
 
@@ -31,7 +33,14 @@ class Unprocessable(Exception):
         self.message = message
 
 
-def _points(body: Any, *, now: datetime) -> list[tuple[float, datetime]]:
+def _value(value: Any, *, unit: str) -> float:
+    """A JSON number as it is; a string as people type it (`3,5`, `97.5%`)."""
+    if isinstance(value, str):
+        return kpi_ingest.parse_value(value, unit=unit)
+    return kpis.check_value(value)
+
+
+def _points(body: Any, *, unit: str, now: datetime) -> list[tuple[float, datetime]]:
     items = body if isinstance(body, list) else [body]
     if not items:
         raise Unprocessable("body", "send at least one datapoint")
@@ -45,15 +54,15 @@ def _points(body: Any, *, now: datetime) -> list[tuple[float, datetime]]:
         if "value" not in item:
             raise Unprocessable(prefix + "value", "value is required")
         try:
-            value = kpis.check_value(item["value"])
+            value = _value(item["value"], unit=unit)
         except kpis.KpiValueError as exc:
             raise Unprocessable(prefix + "value", str(exc)) from None
         at = now
         if item.get("at") is not None:
             if not isinstance(item["at"], str):
-                raise Unprocessable(prefix + "at", "at must be an ISO 8601 string")
+                raise Unprocessable(prefix + "at", "at must be a string such as 2026-03-01T08:30Z")
             try:
-                at = kpis.check_time(kpi_ingest.parse_time(item["at"]), now=now)
+                at = kpis.check_time(kpi_ingest.parse_time(item["at"], now=now), now=now)
             except kpis.KpiValueError as exc:
                 raise Unprocessable(prefix + "at", str(exc)) from None
         points.append((value, at))
@@ -70,15 +79,16 @@ def register(web: Flask, runtime: Runtime) -> None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         now = runtime.clock.now()
         with runtime.db.session() as session:
-            team_id = (
-                kpi_ingest.team_for_token(session, token=token.strip())
+            sender = (
+                kpi_ingest.active_token(session, token=token.strip())
                 if scheme.lower() == "bearer" and token.strip()
                 else None
             )
-            if team_id is None:
+            if sender is None:
                 response, status = _error(401, "missing, unknown or revoked bearer token")
                 response.headers["WWW-Authenticate"] = 'Bearer realm="opsbot"'
                 return response, status
+            team_id = sender.team_id
             try:
                 kpi = kpis.find_kpi(session, team_id=team_id, name=name)
             except NotFoundError as exc:
@@ -88,11 +98,11 @@ def register(web: Flask, runtime: Runtime) -> None:
             if body is None:
                 return _error(422, "the body must be JSON", field="body")
             try:
-                points = _points(body, now=now)
+                points = _points(body, unit=kpi.unit, now=now)
             except Unprocessable as exc:
                 return _error(422, exc.message, field=exc.field)
             recorded = kpis.record_values(
-                session, kpi=kpi, points=points, source="api", recorded_by=None, now=now
+                session, kpi=kpi, points=points, source="api", recorded_by=sender.name, now=now
             )
             post_alerts(session, [recorded.alert], now=now)
             answer = {

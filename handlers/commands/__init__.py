@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers.commands import escalate, huddle, kpi, ops, standup
+from handlers.commands import escalate, huddle, kpi, oncall, ops, report, standup
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -17,4 +17,6 @@ def register(app: App, runtime: Runtime) -> None:
     ops.register(app, runtime)
     standup.register(app, runtime)
     huddle.register(app, runtime)
+    oncall.register(app, runtime)
     kpi.register(app, runtime)
+    report.register(app, runtime)

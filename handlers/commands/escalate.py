@@ -57,7 +57,7 @@ def register(app: App, runtime: Runtime) -> None:
             case grammar.DidYouMean() as guess:
                 ack(**messages.render_did_you_mean(guess))
             case grammar.Help():
-                ack(**render("messages/escalation_help", sla=escalations.DEFAULT_SLA_MINUTES))
+                ack(**render("messages/escalation_help", sla=_default_slas()))
             case grammar.ListEscalations(scope=scope):
                 _list(request, ack, scope)
             case grammar.Show(number=number):
@@ -73,6 +73,10 @@ def register(app: App, runtime: Runtime) -> None:
                 _config(request, ack, setting)
             case change:
                 _change(request, ack, _service_call(request, change))
+
+
+def _default_slas() -> dict[str, timedelta]:
+    return {sev: timedelta(minutes=m) for sev, m in escalations.DEFAULT_SLA_MINUTES.items()}
 
 
 def _open_now(request: Request, ack: Ack, *, severity: str | None, summary: str) -> None:
@@ -208,7 +212,14 @@ def _config(request: Request, ack: Ack, setting: grammar.Command) -> None:
             )
         saved = _save(session, request.team_id, setting, now=now)
         config = escalations.load_config(session, team_id=request.team_id)
-    ack(**messages.render_config(config, saved=saved))
+        reply = messages.render_config(
+            config,
+            saved=saved,
+            describe=lambda chain: escalations.describe_chain(
+                session, team_id=request.team_id, chain=chain, now=now
+            ),
+        )
+    ack(**reply)
 
 
 def _save(session: Session, team_id: str, setting: grammar.Command, *, now: datetime) -> str | None:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from bot.blocks import render
 from bot.errors import UsageError
 from bot.grammar import huddle as grammar
 from bot.ids import Command
 from bot.messaging import huddle as huddle_messages
-from bot.messaging.profiles import require_admin
+from bot.messaging.profiles import is_admin, require_admin
 from bot.parsing import command_text
-from bot.services import huddle
+from bot.services import holidays, huddle
 from bot.services.huddle_sources import huddle_sources
 
 if TYPE_CHECKING:
@@ -81,16 +82,60 @@ def register(app: App, runtime: Runtime) -> None:
                     )
                     reply = render("messages/huddle", huddle=built, preview=True)
                 case grammar.Now():
-                    huddle_messages.post(
+                    reply = _post_now(
+                        runtime,
                         session,
+                        client,
                         team_id=team_id,
+                        user_id=user_id,
                         channel_id=here,
-                        now=now,
                         default_tz=default_tz,
-                        notify_user_id=user_id,
+                        now=now,
                     )
-                    reply = render("messages/huddle_reply", action="posting", channel_id=here)
         ack(**reply)
+
+
+def _post_now(
+    runtime: Runtime,
+    session: Session,
+    client: WebClient,
+    *,
+    team_id: str,
+    user_id: str,
+    channel_id: str,
+    default_tz: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """`/huddle now`: admins and the channel's huddle owner, once per 10 minutes per channel."""
+    config = huddle.get_config(session, team_id=team_id, channel_id=channel_id)
+    owner = config.updated_by if config is not None else None
+    if user_id != owner and not is_admin(
+        runtime, session, client, team_id=team_id, user_id=user_id
+    ):
+        return render(
+            "messages/huddle_reply", action="not_allowed", channel_id=channel_id, owner=owner
+        )
+    last = huddle.claim_manual_post(
+        session, team_id=team_id, channel_id=channel_id, user_id=user_id, now=now
+    )
+    if last is not None:
+        return render(
+            "messages/huddle_reply",
+            action="too_soon",
+            channel_id=channel_id,
+            last=last,
+            next_at=last.posted_at + huddle.MANUAL_POST_EVERY,
+            every=huddle.MANUAL_POST_EVERY,
+        )
+    huddle_messages.post(
+        session,
+        team_id=team_id,
+        channel_id=channel_id,
+        now=now,
+        default_tz=default_tz,
+        notify_user_id=user_id,
+    )
+    return render("messages/huddle_reply", action="posting", channel_id=channel_id)
 
 
 def _configure(
@@ -117,8 +162,18 @@ def _configure(
         default_tz=default_tz,
         user_id=user_id,
         now=now,
+        holiday_calendar=request.holidays,
+        skip=request.skip,
     )
     [status] = huddle.channel_statuses(
         session, team_id=team_id, now=now, channel_id=request.channel_id
     )
-    return render("messages/huddle_reply", action="configured", status=status)
+    calendar = huddle.calendar_of(status.config)
+    today = now.astimezone(ZoneInfo(status.config.tz)).date()
+    return render(
+        "messages/huddle_reply",
+        action="configured",
+        status=status,
+        calendar=calendar,
+        next_off=holidays.next_holidays(calendar, today=today),
+    )

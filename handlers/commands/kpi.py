@@ -1,35 +1,47 @@
 """`/kpi`: scoreboard, one KPI with SPC and a chart, recording, definitions, config.
 
 Replies are in the ack; charts and alerts are queued in the outbox with the change, and
-drawn and uploaded by the delivery worker."""
+drawn and uploaded by the delivery worker. A lookup's chart is the caller's alone: it
+replaces their reply once uploaded (see `bot.messaging.kpis`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.blocks import render
 from bot.errors import UsageError
+from bot.formats import format_number
 from bot.grammar.kpi import (
+    EDIT_USAGE,
     RECORD_USAGE,
     Add,
     AddModal,
     ConfigChannel,
     Detail,
+    Edit,
+    EditUsage,
     Help,
+    Query,
+    QueryOff,
     Record,
     Remove,
     Restore,
     Scoreboard,
     ShowConfig,
+    Undo,
+    Values,
     parse_kpi_command,
 )
 from bot.ids import ActionId, CallbackId, Command
-from bot.messaging.kpis import post_alerts, share_lookup_chart
-from bot.messaging.profiles import profile, require_admin
-from bot.parsing import command_text
-from bot.services import kpis
+from bot.messaging import kpi_corrections as kpi_correction_messages
+from bot.messaging.kpi_queries import query_form, query_modal
+from bot.messaging.kpis import answer_lookup, answer_record, ask_to_confirm, post_alerts
+from bot.messaging.profiles import is_admin, profile, require_admin, user_zone
+from bot.numbers import NumberError, Quantity, check_unit
+from bot.parsing import Moment, command_text
+from bot.services import kpi_corrections, kpi_freshness, kpi_queries, kpis
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App
@@ -37,17 +49,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from bot.runtime import Runtime
-
-
-def user_zone(
-    runtime: Runtime, session: Session, client: WebClient, *, team_id: str, user_id: str
-) -> ZoneInfo:
-    """The caller's Slack timezone (cached profile), else OPSBOT_TIMEZONE."""
-    tz = profile(runtime, session, client, team_id=team_id, user_id=user_id).tz
-    try:
-        return ZoneInfo(tz) if tz else runtime.settings.timezone
-    except (ZoneInfoNotFoundError, ValueError):
-        return runtime.settings.timezone
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -68,54 +69,79 @@ def register(app: App, runtime: Runtime) -> None:
                     user_id=user_id,
                     action="add, remove or restore KPIs or change where KPI alerts go",
                 )
+            if isinstance(parsed, (Edit, EditUsage)):
+                require_admin(
+                    runtime, session, client, team_id=team_id, user_id=user_id, action="edit KPIs"
+                )
+            if isinstance(parsed, (Query, QueryOff)):
+                require_admin(
+                    runtime,
+                    session,
+                    client,
+                    team_id=team_id,
+                    user_id=user_id,
+                    action="set or stop the SQL queries that compute KPIs",
+                )
+            owner_id = parsed.owner_id if isinstance(parsed, Add) else None
+            if isinstance(parsed, Edit):
+                owner_id = parsed.changes.get("owner_id")
+            if owner_id:  # their timezone decides when they hear that the KPI is stale
+                profile(runtime, session, client, team_id=team_id, user_id=owner_id)
+            modal: dict[str, Any] | None = None
             match parsed:
                 case Help():
                     reply = render("messages/kpi_help")
+                case Query():
+                    form, sql = query_form(
+                        session,
+                        runtime.sources,
+                        kpi=kpis.find_kpi(session, team_id=team_id, name=parsed.name),
+                        source=parsed.source,
+                        every=parsed.every,
+                        at=parsed.at,
+                        zone=parsed.zone,
+                        default_zone=zone,
+                    )
+                    modal = query_modal(form, sql=sql, timeout=runtime.sources.timeout)
+                    reply = None
+                case QueryOff(name=name):
+                    kpi = kpis.find_kpi(session, team_id=team_id, name=name)
+                    kpi_queries.stop_query(session, kpi=kpi, now=now)
+                    reply = render("messages/kpi_query_notice", event="stopped", kpi=kpi)
                 case Scoreboard():
                     reply = render(
                         "messages/kpi_scoreboard",
-                        lines=kpis.scoreboard(session, team_id=team_id),
+                        lines=kpis.scoreboard(session, team_id=team_id, now=now),
+                        failing=kpi_queries.failing_sources(session, team_id=team_id),
                         limit=200,
                     )
                 case Detail(name=name, period=period):
                     kpi = kpis.find_kpi(session, team_id=team_id, name=name)
-                    detail = runtime.kpi_lookups.detail(session, kpi=kpi, period=period, now=now)
-                    chart_posted_at = runtime.kpi_lookups.chart_posted_at(
-                        channel_id=channel_id, detail=detail
+                    reply = answer_lookup(
+                        session,
+                        detail=runtime.kpi_lookups.detail(session, kpi=kpi, period=period, now=now),
+                        channel=channel_id,
+                        user_id=user_id,
+                        zone=zone,
+                        response_url=command["response_url"],
                     )
-                    reply = render(
-                        "messages/kpi_detail",
-                        d=detail,
-                        chart_coming=detail.count > 0 and chart_posted_at is None,
-                        chart_posted_at=chart_posted_at,
-                    )
-                    if detail.count and chart_posted_at is None:
-                        share_lookup_chart(
-                            session,
-                            runtime.kpi_lookups,
-                            detail=detail,
-                            channel=channel_id,
-                            requested_by=user_id,
-                        )
                 case Record():
                     kpi = kpis.find_kpi(session, team_id=team_id, name=parsed.name)
+                    value = _record_value(parsed, kpi_unit=kpi.unit)
                     at = _record_time(parsed.at, zone=zone, now=now)
-                    recorded = kpis.record_values(
-                        session,
-                        kpi=kpi,
-                        points=[(parsed.value, at)],
-                        source="slack",
-                        recorded_by=user_id,
-                        now=now,
-                    )
-                    reply = render(
-                        "messages/kpi_recorded",
-                        r=recorded,
-                        value=parsed.value,
-                        at=at,
-                        channel=kpis.kpi_channel(session, team_id=team_id),
-                    )
-                    post_alerts(session, [recorded.alert], now=now)
+                    reply = ask_to_confirm(session, kpi=kpi, value=value, at=at)
+                    if reply is None:
+                        recorded = kpis.record_values(
+                            session,
+                            kpi=kpi,
+                            points=[(value, at)],
+                            source="slack",
+                            recorded_by=user_id,
+                            now=now,
+                        )
+                        reply = answer_record(
+                            session, recorded=recorded, value=value, at=at, now=now
+                        )
                 case AddModal():
                     reply = None
                 case Add():
@@ -129,10 +155,29 @@ def register(app: App, runtime: Runtime) -> None:
                         unit=parsed.unit,
                         description=parsed.description,
                         owner_id=parsed.owner_id,
+                        every=parsed.every,
                         created_by=user_id,
                         now=now,
                     )
                     reply = render("messages/kpi_added", kpi=kpi)
+                case Edit() | EditUsage():
+                    reply = _edit(session, parsed, team_id=team_id, user_id=user_id, now=now)
+                case Values(name=name, period=period):
+                    kpi = kpis.find_kpi(session, team_id=team_id, name=name)
+                    admin = is_admin(runtime, session, client, team_id=team_id, user_id=user_id)
+                    reply = kpi_correction_messages.values_reply(
+                        session, kpi=kpi, period=period, admin=admin, now=now
+                    )
+                case Undo(name=name):
+                    kpi = kpis.find_kpi(session, team_id=team_id, name=name)
+                    removed = kpi_corrections.undo_last(session, kpi=kpi, user_id=user_id, now=now)
+                    reply = render(
+                        "messages/kpi_corrected",
+                        r=removed,
+                        kind="undo",
+                        channel=kpis.kpi_channel(session, team_id=team_id),
+                    )
+                    post_alerts(session, [removed.alert], now=now)
                 case Remove(name=name):
                     kpi = kpis.find_kpi(session, team_id=team_id, name=name)
                     reply = render("messages/kpi_remove_confirm", kpi=kpi, ActionId=ActionId)
@@ -160,19 +205,62 @@ def register(app: App, runtime: Runtime) -> None:
             ack()
             client.views_open(
                 trigger_id=command["trigger_id"],
-                view=render("views/kpi_add", channel_id=channel_id, CallbackId=CallbackId),
+                view=modal or render("views/kpi_add", channel_id=channel_id, CallbackId=CallbackId),
             )
             return
         ack(**reply)
 
 
-def _record_time(at: datetime | None, *, zone: ZoneInfo, now: datetime) -> datetime:
+def _edit(
+    session: Session, parsed: Edit | EditUsage, *, team_id: str, user_id: str, now: datetime
+) -> dict[str, Any]:
+    """`/kpi edit`: change the definition and say what changed; alone, show the definition."""
+    kpi = kpis.find_kpi(session, team_id=team_id, name=parsed.name)
+    if isinstance(parsed, EditUsage):
+        fresh = kpi_freshness.freshness(session, kpi=kpi, now=now)
+        return render("messages/kpi_edited", e=None, kpi=kpi, fresh=fresh)
+    before = kpi_freshness.freshness(session, kpi=kpi, now=now)
+    try:
+        edited = kpi_corrections.edit_kpi(
+            session, kpi=kpi, edits=parsed.edits(unit=kpi.unit), edited_by=user_id, now=now
+        )
+    except kpis.KpiValueError as exc:
+        message = f"{str(exc)[0].upper()}{str(exc)[1:]}."
+        if "warn" in message and "warn" not in parsed.changes and kpi.warn is not None:
+            message += (
+                f" The warning level is {format_number(kpi.warn)}: change it in the same "
+                "edit (warn=… or warn=none)."
+            )
+        raise UsageError(message, EDIT_USAGE) from None
+    standing = kpi_corrections.standing(session, kpi=kpi)
+    post_alerts(session, [edited.alert], now=now)
+    return render(
+        "messages/kpi_edited",
+        e=edited,
+        kpi=kpi,
+        fresh=kpi_freshness.freshness(session, kpi=kpi, now=now),
+        learnt_before=before.every if before.learnt else None,
+        status=standing.status,
+        latest=standing.latest,
+        latest_at=standing.latest_at,
+        channel=kpis.kpi_channel(session, team_id=team_id),
+    )
+
+
+def _record_value(parsed: Record, *, kpi_unit: str) -> float:
+    try:
+        return check_unit(Quantity(parsed.value, parsed.unit), kpi_unit)
+    except NumberError as exc:
+        raise UsageError(f"The value: {exc}", RECORD_USAGE) from None
+
+
+def _record_time(at: Moment | None, *, zone: ZoneInfo, now: datetime) -> datetime:
     if at is None:
         return now
-    moment = at.replace(tzinfo=zone)
     try:
-        return kpis.check_time(moment, now=now)
+        return kpis.check_time(at.resolve(zone, now), now=now)
     except kpis.KpiValueError:
-        raise UsageError(
-            f"at={at:%Y-%m-%dT%H:%M} is in the future (times are in {zone.key}).", RECORD_USAGE
-        ) from None
+        # A time with its own offset (or Z) is not read in the caller's zone.
+        exact = at.wall is not None and at.wall.tzinfo is not None
+        where = "" if exact else f" (times are in {zone.key})"
+        raise UsageError(f"at={at.text} is in the future{where}.", RECORD_USAGE) from None

@@ -1,5 +1,6 @@
 """`/ops`: what Opsbot does and every command with an example; `/ops status` (admins): what
-is waiting to be delivered or failed, with Retry buttons, and the scheduler's health."""
+is waiting to be delivered or failed, with Retry buttons, and the scheduler's health;
+`/ops holidays [#channel]`: the next holidays that apply."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from bot.ids import Command
 from bot.messaging.deliveries import render_status
 from bot.messaging.profiles import require_admin
 from bot.parsing import command_text
-from bot.services import outbox
+from bot.services import holiday_calendars, outbox
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App
@@ -29,6 +30,15 @@ def register(app: App, runtime: Runtime) -> None:
             case grammar.Status():
                 team_id, user_id = str(command["team_id"]), str(command["user_id"])
                 ack(**status_reply(runtime, client, team_id=team_id, user_id=user_id))
+            case grammar.Holidays(channel_id=channel_id):
+                with runtime.db.session() as session:
+                    found = holiday_calendars.calendars_in_use(
+                        session,
+                        team_id=str(command["team_id"]),
+                        now=runtime.clock.now(),
+                        channel_id=channel_id,
+                    )
+                ack(**render("messages/ops_holidays", calendars=found, channel_id=channel_id))
 
 
 def status_reply(

@@ -13,10 +13,10 @@ from bot.errors import NotFoundError, OpsbotError, UsageError
 from bot.grammar import standup as grammar
 from bot.ids import ActionId, Command
 from bot.messaging import standups as standup_slack
-from bot.messaging.profiles import require_admin
+from bot.messaging.profiles import profile, require_admin
 from bot.models import Standup
 from bot.parsing import command_text
-from bot.services import standups
+from bot.services import holidays, standups
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App
@@ -105,22 +105,26 @@ def register(app: App, runtime: Runtime) -> None:
                     )
                 case grammar.ShowConfig():
                     reply = _config_message(
-                        session, request.team_id, "Standups in this workspace:", None
+                        runtime, session, request.team_id, "Standups in this workspace:", None
                     )
                 case grammar.Configure():
                     reply = _configure(runtime, session, request, parsed)
                 case grammar.Join(channel_id=channel_id):
                     reply = _membership(
-                        runtime, session, request, "join", channel_id, [request.user_id]
+                        runtime, session, client, request, "join", channel_id, [request.user_id]
                     )
                 case grammar.Leave(channel_id=channel_id):
                     reply = _membership(
-                        runtime, session, request, "leave", channel_id, [request.user_id]
+                        runtime, session, client, request, "leave", channel_id, [request.user_id]
                     )
                 case grammar.AddPeople(user_ids=user_ids, channel_id=channel_id):
-                    reply = _membership(runtime, session, request, "add", channel_id, user_ids)
+                    reply = _membership(
+                        runtime, session, client, request, "add", channel_id, user_ids
+                    )
                 case grammar.RemovePeople(user_ids=user_ids, channel_id=channel_id):
-                    reply = _membership(runtime, session, request, "remove", channel_id, user_ids)
+                    reply = _membership(
+                        runtime, session, client, request, "remove", channel_id, user_ids
+                    )
                 case grammar.OutOfOffice() | grammar.CancelOutOfOffice():
                     reply = _out_of_office(runtime, session, client, request, parsed)
                 case grammar.Report():
@@ -153,24 +157,29 @@ def _configure(
         timezone=parsed.timezone,
         questions=list(parsed.questions) if parsed.questions is not None else None,
         default_timezone=runtime.settings.opsbot_timezone,
+        holiday_calendar=parsed.holidays,
+        skip=parsed.skip,
     )
     headline = (
         "Standup created. People join with `/standup join` in its channel."
         if created
         else "Standup updated."
     )
-    return _config_message(session, request.team_id, headline, standup.id)
+    return _config_message(runtime, session, request.team_id, headline, standup.id)
 
 
 def _membership(
     runtime: Runtime,
     session: Session,
+    client: WebClient,
     request: Request,
     action: str,
     channel_id: str | None,
     user_ids: Sequence[str],
 ) -> dict[str, Any]:
-    """Join, leave, add or remove: `user_ids` into or out of the standup named or found."""
+    """Join, leave, add or remove: `user_ids` into or out of the standup named or found; a
+    person who joins in a timezone where the reminder comes after the report is warned
+    about (their timezone is read from Slack first)."""
     standup = _resolve(
         session,
         request,
@@ -193,6 +202,11 @@ def _membership(
                 session, team_id=request.team_id, standup_id=standup.id, user_id=user_id
             )
         (changed if done else unchanged).append(user_id)
+    late = []
+    if action in ("join", "add") and changed:
+        for user_id in changed:
+            profile(runtime, session, client, team_id=request.team_id, user_id=user_id)
+        late = standups.late_reminders(session, standup, now=runtime.clock.now(), user_ids=changed)
     return render(
         "messages/standup_membership",
         action=action,
@@ -200,7 +214,10 @@ def _membership(
         changed=changed,
         unchanged=unchanged,
         remind_at=standup.remind_at,
+        report_at=standup.report_at,
+        team_zone=standup.timezone,
         days=standup.days,
+        late=late,
     )
 
 
@@ -245,9 +262,14 @@ def _report(
         among="mine-first",
     )
     zone = standups.zone_of(standup.timezone, runtime.settings.opsbot_timezone)
-    local_date = parsed.local_date or runtime.clock.now().astimezone(zone).date()
+    today = runtime.clock.now().astimezone(zone).date()
+    local_date = parsed.local_date or today - timedelta(days=parsed.days_ago)
     day = standups.day_report(
-        session, team_id=request.team_id, standup=standup, local_date=local_date
+        session,
+        team_id=request.team_id,
+        standup=standup,
+        local_date=local_date,
+        now=runtime.clock.now(),
     )
     return standup_slack.report_message(day)
 
@@ -324,8 +346,10 @@ def _answer_or_pick(
 
 
 def _config_message(
-    session: Session, team_id: str, headline: str, standup_id: int | None
+    runtime: Runtime, session: Session, team_id: str, headline: str, standup_id: int | None
 ) -> dict[str, Any]:
+    """The settings of the standup (or all of them), each with its warnings: reminders that
+    come after the report, and no question about blockers."""
     shown = [
         s
         for s in standups.list_standups(session, team_id=team_id)
@@ -336,6 +360,13 @@ def _config_message(
             "standup": s,
             "questions": standups.questions_of(s),
             "participants": standups.participants(session, team_id=team_id, standup_id=s.id),
+            "late": standups.late_reminders(session, s, now=runtime.clock.now()),
+            "tracks_blockers": standups.has_blocker_question(s),
+            "calendar": standups.calendar_of(s),
+            "next_off": holidays.next_holidays(
+                standups.calendar_of(s),
+                today=runtime.clock.now().astimezone(standups.zone_of(s.timezone, "UTC")).date(),
+            ),
         }
         for s in shown
     ]

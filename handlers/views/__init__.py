@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers.views import escalations, kpi, standup
+from handlers.views import escalations, kpi, oncall, standup
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -16,3 +16,4 @@ def register(app: App, runtime: Runtime) -> None:
     escalations.register(app, runtime)
     standup.register(app, runtime)
     kpi.register(app, runtime)
+    oncall.register(app, runtime)

@@ -1,6 +1,7 @@
 """Submitting the standup modal: store the answer for the person's local date (replacing an
 earlier one that day), then post it in the day's thread or update the posted copy, and
-bring the person's Home tab up to date."""
+bring the person's Home tab up to date. A ticked "Nothing is blocking me" settles that the
+answer has no blocker, whatever the blockers answer says (its text is kept)."""
 
 from __future__ import annotations
 
@@ -26,15 +27,17 @@ def register(app: App, runtime: Runtime) -> None:
     ) -> None:
         team_id = body["team"]["id"]
         user_id = body["user"]["id"]
-        standup_id, local_date, texts = standup_slack.submitted_answers(view)
+        submitted = standup_slack.submitted_answers(view)
         now = runtime.clock.now()
         with standup_slack.ANSWERS_SAVED_ONE_AT_A_TIME, runtime.db.session() as session:
-            standup = standups.get_standup(session, team_id=team_id, standup_id=standup_id)
+            standup = standups.get_standup(
+                session, team_id=team_id, standup_id=submitted.standup_id
+            )
             if not standups.is_participant(
                 session, team_id=team_id, standup_id=standup.id, user_id=user_id
             ):
                 raise OpsbotError("You are no longer in this standup, so the answer was not saved.")
-            if len(texts) != len(standups.questions_of(standup)):
+            if len(submitted.texts) != len(standups.questions_of(standup)):
                 raise ConflictError(
                     "The standup's questions changed while you were answering. "
                     "Copy your text, open /standup again and paste it."
@@ -44,9 +47,10 @@ def register(app: App, runtime: Runtime) -> None:
                 team_id=team_id,
                 standup=standup,
                 user_id=user_id,
-                local_date=local_date,
-                texts=texts,
+                local_date=submitted.local_date,
+                texts=submitted.texts,
                 now=now,
+                nothing_blocking=submitted.nothing_blocking,
             )
             standup_slack.publish_answer(session, team_id=team_id, answer_id=answer.id, now=now)
             home_messages.refresh(session, team_id=team_id, user_ids=[user_id], now=now)

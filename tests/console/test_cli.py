@@ -16,7 +16,7 @@ SCRIPT = """\
 :channels
 :users
 :click 1
-:click 9
+:click 99
 :quit
 /ops help
 """

@@ -26,7 +26,7 @@ def test_bad_command_gets_the_friendly_error_with_usage(console: ScriptedConsole
 def test_unknown_and_unanswered_commands_say_so(console: ScriptedConsole) -> None:
     shown = console.run("/deploy now", "hello")
     assert "/deploy is not a valid command in this workspace" in shown
-    assert "/ops, /escalate, /kpi, /standup, /huddle" in shown
+    assert "/ops, /escalate, /oncall, /kpi, /standup, /huddle, /report" in shown
     assert ":help for the console's commands" in shown
 
 
@@ -50,10 +50,10 @@ def test_a_dm_reaches_the_app_as_a_signed_event(console: ScriptedConsole) -> Non
 
 def test_clock_moves_forward_in_the_users_timezone(console: ScriptedConsole) -> None:
     shown = console.run(":advance 2h", ":advance 1h30m", ":at 08:45", ":at 2026-03-02 08:00")
-    assert "It is now Mon 02 Mar 2026 09:30 CST." in shown
-    assert "It is now Mon 02 Mar 2026 11:00 CST." in shown
-    assert "It is now Tue 03 Mar 2026 08:45 CST." in shown
-    assert "The clock only moves forward; it is already Tue 03 Mar 2026 08:45 CST." in shown
+    assert "It is now Mon 2 Mar 2026 09:30 CST." in shown
+    assert "It is now Mon 2 Mar 2026 11:00 CST." in shown
+    assert "It is now Tue 3 Mar 2026 08:45 CST." in shown
+    assert "The clock only moves forward; it is already Tue 3 Mar 2026 08:45 CST." in shown
     bad = console.run(":advance soon", ":advance 40d", ":at tomorrow")
     assert "`soon` is not a duration; use :advance 1d" in bad
     assert "The clock moves at most 31 days at a time." in bad

@@ -113,7 +113,7 @@ def test_no_input_crashes_and_only_a_severity_word_sets_the_severity(text: str) 
         ("ack twelve", "`twelve` is not an escalation id"),
         ("assign ESC-1 maria", "Name the new owner as @user."),
         ("severity ESC-1 sev9", "Give the new severity, e.g. sev1."),
-        ("stats 2y", "is not a period of up to a year"),
+        ("stats 2y", "is too long: a period is at most a year; use 7d, 30d, 2w, 6m, 1y"),
         ("list everything", "is not a list; use open, mine or all"),
         ("config oncall <@UJOE|joe> <@UJOE|joe>", "@joe is in the chain twice"),
         ("config oncall @nobody", "`@nobody` is not a person I can page"),

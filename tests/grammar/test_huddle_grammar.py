@@ -92,3 +92,15 @@ def test_any_text_parses_or_gets_a_usage_error(text: str) -> None:
         parse(text)
     except UsageError as error:
         assert error.usage.startswith("/huddle")
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("nwo", "now"), ("preveiw", "preview"), ("stauts", "status"), ("of", "off")],
+)
+def test_a_typo_gets_a_suggestion(typed: str, meant: str) -> None:
+    with pytest.raises(UsageError) as error:
+        parse(typed)
+    assert error.value.message == (
+        f"`/huddle {typed}` is not a huddle command. Did you mean `/huddle {meant}`?"
+    )

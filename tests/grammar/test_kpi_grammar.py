@@ -24,6 +24,7 @@ from bot.grammar.kpi import (
     ShowConfig,
     parse_kpi_command,
 )
+from bot.parsing import Moment
 from bot.services.kpis import DEFAULT_PERIOD, Period
 
 
@@ -36,9 +37,9 @@ def test_every_form() -> None:
     assert parse_kpi_command(
         'ADD dock-to-stock target=4 unit=h better=LOWER warn=6 desc="Dock to stock" owner=<@UMARIA>'
     ) == Add("dock-to-stock", 4.0, "lower", 6.0, "h", "Dock to stock", "UMARIA")
-    assert parse_kpi_command("record on-time 97.5%") == Record("on-time", 97.5, None)
+    assert parse_kpi_command("record on-time 97.5%") == Record("on-time", 97.5, None, "%")
     assert parse_kpi_command("record on-time -3 at=2026-03-01T08:30") == Record(
-        "on-time", -3.0, datetime(2026, 3, 1, 8, 30)
+        "on-time", -3.0, Moment("2026-03-01T08:30", datetime(2026, 3, 1, 8, 30))
     )
     assert parse_kpi_command("remove on-time") == Remove("on-time")
     assert parse_kpi_command("restore on-time") == Restore("on-time")
@@ -50,11 +51,11 @@ def test_every_form() -> None:
     ("text", "message", "usage"),
     [
         ("record on-time", "What value for on-time?", RECORD_USAGE),
-        ("record on-time nan", "must be a number", RECORD_USAGE),
-        ("record on-time inf", "must be a number", RECORD_USAGE),
+        ("record on-time nan", "is not a number Opsbot can store", RECORD_USAGE),
+        ("record on-time inf", "is not a number Opsbot can store", RECORD_USAGE),
         ("record on-time 1e13", "too large", RECORD_USAGE),
-        ("record on-time 5 at=2026-02-30", "is not a date", RECORD_USAGE),
-        ("record on-time 5 extra", "`extra` is not understood", RECORD_USAGE),
+        ("record on-time 5 at=2026-02-30", "`2026-02-30` is not a time", RECORD_USAGE),
+        ("record on-time 1,234", "`1,234` could mean 1234 or 1.234", RECORD_USAGE),
         ("add pick-rate", "needs a target", ADD_USAGE),
         ("add pick-rate target=10 better=sideways", "better must be higher or lower", ADD_USAGE),
         ("add pick-rate target=10 warn=12", "Warn must be below the target", ADD_USAGE),

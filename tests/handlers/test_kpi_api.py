@@ -74,9 +74,10 @@ def test_unknown_kpi_is_404_with_the_closest_names(api: FlaskClient, token: str)
     ("body", "field"),
     [
         ({"valu": 97}, "value"),
-        ({"value": "97"}, "value"),
+        ({"value": "ninety-seven"}, "value"),
+        ({"value": "97 orders"}, "value"),
         ({"value": 1e13}, "value"),
-        ({"value": 97, "at": "yesterday"}, "at"),
+        ({"value": 97, "at": "last tuesday"}, "at"),
         ({"value": 97, "at": "2030-01-01T00:00:00Z"}, "at"),
         ([{"value": 97}, {"value": True}], "[1].value"),
         ([], "body"),

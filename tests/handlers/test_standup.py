@@ -110,6 +110,7 @@ def test_answer_goes_to_the_day_thread_and_an_edit_replaces_it(
         "What did you get done yesterday?",
         "What are you working on today?",
         "Anything blocking you?",
+        "Nothing in the way?",
     ]
     reply = fake_slack.wait_for("chat.postMessage", lambda c: c.get("thread_ts"))[0]
     parents = [m for m in fake_slack.messages_in(STANDUP) if not m.get("thread_ts")]
@@ -290,6 +291,11 @@ def test_report_at_report_time_lists_answered_away_missing_and_blockers(
     assert reply.json.get("response_type", "ephemeral") == "ephemeral"
     assert f"*Missing (1):* <@{JOE}>" in reply.text() and "Forklift 2" in reply.text()
 
+    # The next day, `yesterday` names the same day.
+    clock.set(datetime(2026, 3, 3, 15, tzinfo=UTC))
+    yesterday = team.command("/standup", f"report yesterday <#{STANDUP}>", user=JOE)
+    assert f"*Missing (1):* <@{JOE}>" in yesterday.text() and "Forklift 2" in yesterday.text()
+
 
 def test_a_person_in_two_standups_picks_one_and_gets_one_reminder_a_day(
     team: SlackDriver, fake_slack: FakeSlack, runtime: Runtime, clock: ManualClock
@@ -313,6 +319,7 @@ def test_a_person_in_two_standups_picks_one_and_gets_one_reminder_a_day(
     assert [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"] == [
         "Shipped?",
         "Blocked by?",
+        "Nothing in the way?",
     ]
     submit(team, view, MARIA, ["Two trailers", "Yard jockey out sick"])
     fake_slack.wait_for("chat.postMessage", lambda c: c.get("thread_ts"))

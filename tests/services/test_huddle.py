@@ -30,8 +30,8 @@ HOUR = timedelta(hours=1)
 KPIS = [
     KpiLine("Pick rate", 150, "lines/h", 140, KpiStatus.ON_TARGET, 4),
     KpiLine("On-time shipping", 80, "%", 95, KpiStatus.OFF_TARGET, -3.5),
-    KpiLine("Dock-to-stock", 4.4, "h", 4, KpiStatus.WARNING, 0),
-    KpiLine("Mispicks", 0.8, "%", 0.75, KpiStatus.OFF_TARGET, 0.05),
+    KpiLine("Dock-to-stock", 4.4, "h", 4, KpiStatus.WARNING, 0, better="lower"),
+    KpiLine("Mispicks", 0.8, "%", 0.75, KpiStatus.OFF_TARGET, 0.05, better="lower"),
     KpiLine("Returns backlog", None, "", 50, KpiStatus.NO_DATA, None),
 ]
 OPEN = [
@@ -53,7 +53,7 @@ OPEN = [
         "Conveyor slow",
         "UMARIA",
         NOW - HOUR,
-        NOW - HOUR + timedelta(minutes=15),
+        NOW + timedelta(minutes=15),
         False,
     ),
     OpenEscalation("ESC-11", 4, "Break room fridge", "UJOE", NOW - 3 * HOUR, None, False),
@@ -130,17 +130,20 @@ def test_every_section_on_a_known_data_set(db: Database) -> None:
     attention, kpis, open_, resolved, standup = section_texts(message)
     assert attention == (
         "*:dart: Needs attention today*\n"
-        "1. *ESC-7 (sev3) Label printer jams*, past its SLA by 1d 5h\n"
-        "2. *ESC-9 (sev1) Dock door 4 &lt;stuck&gt; &amp; open*, past its SLA by 1h 55m\n"
-        "3. *Waiting on forklift parts*, blocked for 3d 2h"
+        "1. *ESC-9 (sev1) Dock door 4 &lt;stuck&gt; &amp; open*, not acknowledged, "
+        "past its SLA by 1h 55m\n"
+        "2. *ESC-10 (sev2) Conveyor slow*, not acknowledged yet, SLA in 15m\n"
+        "3. *ESC-7 (sev3) Label printer jams*, past its SLA by 1d 5h"
     )
     assert kpis.splitlines() == [
         "*:bar_chart: KPI scoreboard* · 2 of 5 off target, 1 warning",
-        ":red_circle: *On-time shipping* 80 % · target 95 % · ↓ 3.5 since yesterday",
-        ":red_circle: *Mispicks* 0.8 % · target 0.75 % · ↑ 0.05 since yesterday",
-        ":large_yellow_circle: *Dock-to-stock* 4.4 h · target 4 h · → no change since yesterday",
-        ":large_green_circle: *Pick rate* 150 lines/h · target 140 lines/h · ↑ 4 since yesterday",
-        ":white_circle: *Returns backlog* no data · target 50",
+        ":red_circle: *On-time shipping* 80% · target ≥ 95% · ↓ 3.5% since the last value",
+        ":red_circle: *Mispicks* 0.8% · target ≤ 0.75% · ↑ 0.05% since the last value",
+        ":large_yellow_circle: *Dock-to-stock* 4.4 h · target ≤ 4 h · "
+        "→ no change since the last value",
+        ":large_green_circle: *Pick rate* 150 lines/h · target ≥ 140 lines/h · "
+        "↑ 4 lines/h since the last value",
+        ":white_circle: *Returns backlog* no data · target ≥ 50",
     ]
     assert open_.splitlines() == [
         "*:rotating_light: Open escalations* · 4 open (sev1 1 · sev2 1 · sev3 1 · sev4 1), "
@@ -160,7 +163,7 @@ def test_every_section_on_a_known_data_set(db: Database) -> None:
         "`sev2` *ESC-6* Scanner batteries · resolved in 4h",
     ]
     assert standup.splitlines() == [
-        "*:busts_in_silhouette: Standup* · 3 of 4 answered (75 %)",
+        "*:busts_in_silhouette: Standup* · 3 of 4 answered (75%)",
         "No answer yet: <@USAM>",
         "*Open blockers (2)*",
         "• <@UJOE>: Waiting on forklift parts · 3d 2h",
@@ -209,13 +212,17 @@ def test_attention_ranking_follows_the_written_rule() -> None:
             Blocker("UJOE", "young", NOW - 20 * HOUR),  # under a day
             Blocker("UJOE", "old", NOW - timedelta(days=5)),  # 10 points
         ],
+        limit=5,
     )
+    # The open sev1s first, whatever their points; then the rest by points.
     assert [(i.kind, i.title, i.score) for i in items] == [
-        ("blocker", "old", 10.0),
         ("escalation", "ESC-1 (sev1) a", 8.0),
+        ("escalation", "ESC-3 (sev1) c", 0.0),
+        ("blocker", "old", 10.0),
         ("kpi", "Far off", 8.0),
+        ("escalation", "ESC-2 (sev4) b", 7.0),
     ]
-    assert items[2].detail == "40 % off target"
+    assert items[3].detail == "40% off target"
 
 
 def test_any_amount_of_data_fits_one_message(db: Database) -> None:

@@ -15,7 +15,7 @@ def test_demo_kpis_tell_a_story(db: Database) -> None:
     with db.session() as session:
         seed(session, team_id=DEMO_TEAM, now=START, rng=random.Random(42))
     with db.session() as session:
-        board = kpis.scoreboard(session, team_id=DEMO_TEAM)
+        board = kpis.scoreboard(session, team_id=DEMO_TEAM, now=START)
         assert len(board) == 12
         assert kpis.kpi_channel(session, team_id=DEMO_TEAM) == "C0KPI"
         by_name = {line.kpi.name: line for line in board}

@@ -103,11 +103,37 @@ def test_day_and_hour_layers_over_a_round_the_clock_layer() -> None:
     assert on_call_at(schedule, local(9, 6)) == "D"  # still Tuesday's night
     assert on_call_at(schedule, local(11, 23)) == "D"  # Friday night
     assert on_call_at(schedule, local(12, 6)) == "D"  # Friday's night runs into Saturday
-    assert on_call_at(schedule, local(12, 7)) == "C"  # Saturday: the weekend layer
+    # Saturday 07:00: the weekend layer's Saturday begins at its handover, 08:00.
+    assert on_call_at(schedule, local(12, 7)) == "A"
+    assert on_call_at(schedule, local(12, 8)) == "C"  # Saturday: the weekend layer
     assert on_call_at(schedule, local(12, 23)) == "C"  # Saturday night is not a weekday night
-    # Monday 06:00: the weekend is over and Sunday night is not a weekday night.
-    assert on_call_at(schedule, local(14, 6)) == "A"
+    # Monday 06:00 is still the weekend's Sunday: it runs to Monday's handover.
+    assert on_call_at(schedule, local(14, 6)) == "C"
+    assert on_call_at(schedule, local(14, 8)) == "B"  # then the base layer
     assert on_call_at(schedule, local(14, 20)) == "D"  # Monday night
+
+
+def test_a_days_restriction_runs_from_handover_to_handover() -> None:
+    weekend = Layer(("M",), timedelta(days=1), time(7), date(2026, 12, 7), days=frozenset({5, 6}))
+    schedule = Schedule(CHICAGO, (weekend,))
+    # Sat 12 Dec 07:00 CST = 13:00 UTC to Mon 14 Dec 07:00 CST, not midnight to midnight.
+    assert table(shifts(schedule, utc(2026, 12, 11, 12), utc(2026, 12, 15, 0))) == [
+        (utc(2026, 12, 11, 12), utc(2026, 12, 12, 13), None),
+        (utc(2026, 12, 12, 13), utc(2026, 12, 14, 13), "M"),
+        (utc(2026, 12, 14, 13), utc(2026, 12, 15, 0), None),
+    ]
+    weekdays = Layer(
+        ("A", "B"), timedelta(days=1), time(19), date(2026, 12, 7), days=frozenset(range(5))
+    )
+    nights = Schedule(CHICAGO, (weekdays,))
+    # Friday 19:00 CST (01:00 UTC Sat): Friday's turn, to Saturday 19:00; nobody until
+    # Monday's turn begins, Monday 19:00 (01:00 UTC Tue).
+    assert table(shifts(nights, utc(2026, 12, 12, 0), utc(2026, 12, 15, 2))) == [
+        (utc(2026, 12, 12, 0), utc(2026, 12, 12, 1), "B"),
+        (utc(2026, 12, 12, 1), utc(2026, 12, 13, 1), "A"),
+        (utc(2026, 12, 13, 1), utc(2026, 12, 15, 1), None),
+        (utc(2026, 12, 15, 1), utc(2026, 12, 15, 2), "B"),
+    ]
 
 
 def test_overrides_split_a_shift_and_the_latest_wins() -> None:

@@ -119,9 +119,10 @@ def test_lists_stats_config_help_and_views_render() -> None:
     )
     config = escalations.EscalationConfig(channel_id="C1", chains={"all": ("U1", "U2")})
     assert "1. <@U1> → 2. <@U2>" in _text(messages.render_config(config, saved="Saved."))
-    assert "/escalate list" in _text(
-        render("messages/escalation_help", sla=escalations.DEFAULT_SLA_MINUTES)
-    )
+    slas = {sev: timedelta(minutes=m) for sev, m in escalations.DEFAULT_SLA_MINUTES.items()}
+    shown_help = _text(render("messages/escalation_help", sla=slas))
+    assert "/escalate list" in shown_help
+    assert "sev3 medium (1h), sev4 low (4h)" in shown_help
     modal = messages.open_modal_view(
         summary="s" * 400, details=HOSTILE, link="https://x.slack.com/a?b=1&c=2"
     )

@@ -117,7 +117,7 @@ def test_every_time_is_in_the_readers_zone_with_a_utc_fallback() -> None:
     opened = _moment(OPENED) + "Mon 7 Dec 12:25 UTC>"
     deadline = _moment(DEADLINE) + "Mon 7 Dec 13:45 UTC>"
     assert f"*Opened*\n{opened} (1h 5m ago)" in shown["message"]
-    assert f"next step at {deadline}" in shown["message"]
+    assert f"next step: {deadline}" in shown["message"]
     assert f"Acknowledge by {deadline} or it goes to the next level" in shown["page"]
     assert f"Acknowledge deadline: ack due in 15m ({deadline})." in shown["opened"]
     assert f"*Opened*\n{opened}" in shown["show"]
@@ -134,7 +134,7 @@ def test_every_time_is_in_the_readers_zone_with_a_utc_fallback() -> None:
 
 def test_without_a_deadline_none_is_shown() -> None:
     shown = _every_surface(_escalation(status="acknowledged", next_deadline_at=None))
-    assert "next step at" not in shown["message"]
+    assert "next step" not in shown["message"]
     assert "Acknowledge by" not in shown["page"]
 
 

@@ -102,7 +102,7 @@ def test_a_typical_home() -> None:
     assert "&lt;!channel&gt; &amp; &lt;https://evil|click&gt;" in text
     assert "<!channel>" not in text
     assert "*:rotating_light: Your open escalations* (2)" in text
-    assert ":red_circle: *On-time shipping* 80 % · target 95 %" in text.replace("\n", " ")
+    assert ":red_circle: *On-time shipping* 80% · target ≥ 95%" in text.replace("\n", " ")
     assert (
         "<#C0HUDDLE> · <!date^1772459100^{date_short_pretty} at {time}|Mon 2 Mar 13:45 UTC>" in text
     )

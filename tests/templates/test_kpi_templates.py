@@ -46,7 +46,7 @@ def test_scoreboard_summarises_many_kpis_within_block_limits() -> None:
     payload = render("messages/kpi_scoreboard", lines=lines, limit=200)
     assert len(payload["blocks"]) <= 50
     assert "… and 50 more KPIs." in text(payload)
-    assert "↓ 1 (worse)" in text(payload)
+    assert "↓ 1% (worse)" in text(payload)
 
 
 def test_detail_alert_and_notices_render_and_escape() -> None:
@@ -71,7 +71,7 @@ def test_detail_alert_and_notices_render_and_escape() -> None:
         limits=chart,
         rules=[kpis.RuleSummary(1, False, "1 point beyond the lower control limit", 1, times[3])],
     )
-    shown = text(render("messages/kpi_detail", d=detail, chart_coming=True))
+    shown = text(render("messages/kpi_detail", d=detail, chart="coming"))
     assert "&lt;b&gt;on time&lt;/b&gt; &amp; complete" in shown
     assert "<b>" not in shown
     # Moments are Slack dates, shown in the reader's zone (UTC fallback).
@@ -82,7 +82,7 @@ def test_detail_alert_and_notices_render_and_escape() -> None:
         "1 point beyond the lower control limit "
         "(<!date^1772265600^{date_short_pretty} at {time}|Sat 28 Feb 08:00 UTC>)"
     ) in shown
-    assert "The chart is being posted to this channel." in shown
+    assert "Drawing the chart; it appears here in a moment." in shown
     assert "America/Chicago" not in shown and "2026-" not in shown
     alert = kpis.Alert(
         team_id="T1",

@@ -16,7 +16,7 @@ from bot.messaging.standups import (
     fit_answers,
     report_message,
 )
-from bot.services.standups import Blocker, DayReport, QuestionAnswer
+from bot.services.standups import Blocker, DayReport, LateReminder, QuestionAnswer
 
 DAY = date(2026, 3, 2)
 LONG = "Dock door 4 <stuck> & @channel " * 200
@@ -24,7 +24,15 @@ LONG = "Dock door 4 <stuck> & @channel " * 200
 
 def _blocker(n: int) -> Blocker:
     return Blocker(
-        1, "C0STANDUP", f"U{n:05d}", LONG, DAY, None, datetime(2026, 3, 2, tzinfo=UTC), timedelta(0)
+        1,
+        "C0STANDUP",
+        f"U{n:05d}",
+        LONG,
+        DAY,
+        None,
+        datetime(2026, 3, 2, tzinfo=UTC),
+        timedelta(0),
+        DAY - timedelta(days=n % 2),
     )
 
 
@@ -89,6 +97,7 @@ def test_every_standup_message_and_view_renders() -> None:
         answers=fit_answers(answers, ANSWER_SECTION_CHARS),
         blocker=LONG,
         blocker_question="Anything blocking you?",
+        nothing_blocking=False,
         posted_at=datetime(2026, 3, 2, 14, 0, tzinfo=UTC),
         edited=True,
     )
@@ -110,7 +119,15 @@ def test_every_standup_message_and_view_renders() -> None:
     config = render(
         "messages/standup_config",
         headline="Standup created.",
-        standups=[{"standup": standup, "questions": ["Q?"] * 6, "participants": [1, 2]}],
+        standups=[
+            {
+                "standup": standup,
+                "questions": ["Q?"] * 6,
+                "participants": [1, 2],
+                "late": [],
+                "tracks_blockers": True,
+            }
+        ],
     )
     assert (
         "reminders at *08:30* in each person's timezone, mon-fri · "
@@ -125,7 +142,10 @@ def test_every_standup_message_and_view_renders() -> None:
             changed=["UMARIA"],
             unchanged=[],
             remind_at=time(8, 30),
+            report_at=time(10, 0),
+            team_zone="America/Chicago",
             days="mon-fri",
+            late=[],
         )
     joined = render(
         "messages/standup_membership",
@@ -134,7 +154,10 @@ def test_every_standup_message_and_view_renders() -> None:
         changed=["UMARIA"],
         unchanged=[],
         remind_at=time(8, 30),
+        report_at=time(10, 0),
+        team_zone="America/Chicago",
         days="mon-fri",
+        late=[],
     )
     assert "You will get a reminder at 08:30 your time on mon-fri." in json.dumps(joined)
     ooo = render(
@@ -150,11 +173,66 @@ def test_every_standup_message_and_view_renders() -> None:
         "views/standup_answer",
         callback_id=CallbackId.STANDUP_ANSWER,
         action_id=ActionId.STANDUP_ANSWER_INPUT,
+        checkbox_action_id=ActionId.STANDUP_NOTHING_BLOCKING,
         metadata=json.dumps({"standup_id": 7, "date": "2026-03-02"}),
         channel_id="C0STANDUP",
         local_date=DAY,
         questions=questions,
+        blocker_index=1,
+        nothing_blocking=True,
         replacing=True,
     )
-    assert [b["block_id"] for b in view["blocks"] if b["type"] == "input"] == ["q0", "q1"]
+    assert [b["block_id"] for b in view["blocks"] if b["type"] == "input"] == [
+        "q0",
+        "q1",
+        "nothing_blocking",
+    ]
+    assert view["blocks"][-1]["element"]["initial_options"][0]["value"] == "yes"
     assert view["blocks"][0]["elements"][0]["text"].startswith("<#C0STANDUP> · Mon 2 Mar · ")
+
+
+def test_warnings_of_a_crowded_config_fit_in_one_context() -> None:
+    standup = SimpleNamespace(
+        id=7,
+        channel_id="C0STANDUP",
+        remind_at=time(8, 30),
+        report_at=time(7, 0),
+        days="mon-fri",
+        timezone="America/Chicago",
+    )
+    moment = datetime(2026, 3, 2, 16, 30, tzinfo=UTC)
+    late = [LateReminder(None, "America/Chicago", moment, moment)] + [
+        LateReminder(f"U{n:09d}", "America/Argentina/ComodRivadavia", moment, moment)
+        for n in range(40)
+    ]
+    config = render(
+        "messages/standup_config",
+        headline="Standup updated.",
+        standups=[
+            {
+                "standup": standup,
+                "questions": ["Yesterday?", "Today?"],
+                "participants": list(range(40)),
+                "late": late,
+                "tracks_blockers": False,
+            }
+        ],
+    )
+    warning = config["blocks"][2]["elements"][0]["text"]
+    assert len(warning) <= 3000
+    assert warning.startswith(":warning: The report at 07:00 comes before the 08:30 reminders")
+    assert "…and 33 more whose reminder comes after the report." in warning
+    assert "blockers will not be tracked" in config["blocks"][3]["elements"][0]["text"]
+
+
+def test_a_report_says_who_is_not_due_yet_and_since_when_a_blocker_is_open() -> None:
+    report = DayReport(
+        1, "C0STANDUP", DAY, ["UMARIA"], [], ["UJOE"], [_blocker(1)], not_due=["USAM"]
+    )
+    shown = json.dumps(report_message(report), ensure_ascii=False)
+    assert "1 of 3* answered · 0 away · 1 missing · 1 not due yet · 1 blocker" in shown
+    assert ":alarm_clock: *Not due yet (1):* <@USAM>" in shown
+    assert " · since Sun 1 Mar" in shown
+    upcoming = DayReport(1, "C0STANDUP", DAY, [], [], [], [], not_due=["USAM"], upcoming=True)
+    assert "Monday 2 March 2026 has not come yet" in json.dumps(report_message(upcoming))
+    assert "Missing (0)" in json.dumps(report_message(upcoming))
