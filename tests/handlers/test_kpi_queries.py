@@ -422,3 +422,33 @@ def test_the_demo_wms_gives_a_whole_day_every_day_the_demo_covers(
         assert all(b - a == timedelta(days=1) for a, b in pairwise(days))
         assert all(low <= value <= high for value, _at in found[name]), found[name]
     assert not any("wms-on-time is off target*: 0%" in post for post in posts(fake_slack))
+
+
+SLOW_BUT_IN_TIME = {
+    "sqlite": "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 300000) "
+    "SELECT 96.5 + 0 * count(*) FROM r",
+    "mariadb": "SELECT 96.5 + SLEEP(0.3)",
+    "postgresql": "SELECT 96.5 FROM pg_sleep(0.3)",
+}
+
+
+def test_a_run_slower_than_slacks_deadline_answers_running_then_updates_the_modal(
+    slack: SlackDriver,
+    fake_slack: FakeSlack,
+    app: Runtime,
+    source: SourceDb,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The listener waits no time at all, as if every run were slower than Slack's 3 s.
+    monkeypatch.setattr("handlers.views.kpi.QUERY_ANSWER_WITHIN_SECONDS", 0)
+    setup_kpi(slack)
+    view = open_modal(slack, fake_slack, "query on-time source=wms every=1h")
+    answer = submit_sql(slack, view, SLOW_BUT_IN_TIME[source.dialect], source).json
+    assert answer["response_action"] == "update"
+    assert "Running the query" in json.dumps(answer["view"], ensure_ascii=False)
+    assert app.sources.wait_idle(30)
+    settle(app)
+    [update] = fake_slack.wait_for("views.update", lambda c: c["view_id"] == view["id"])
+    shown = json.dumps(update["view"], ensure_ascii=False)
+    assert "Saved" in shown and "96.5%" in shown
+    assert values_of(app) == [96.5]
