@@ -3,14 +3,22 @@ and in files made for people outside Slack (a report's CSV and PDF)."""
 
 from __future__ import annotations
 
+import math
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 
 def format_number(value: float | int | None, digits: int = 2) -> str:
     """`1,234`, `96.4`, `0.05`; None → `—`."""
     if value is None:
         return "—"
-    rounded = round(float(value), digits) + 0.0  # + 0.0: no "-0"
+    # Half up on the number as written (`0.975` → `0.98`), not on its binary approximation
+    # (0.97499…), so what is shown agrees with what was typed; + 0.0: no "-0".
+    number = float(value)
+    if not math.isfinite(number):
+        return str(number)
+    exact = Decimal(repr(number)).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
+    rounded = float(exact) + 0.0
     if rounded.is_integer():
         return f"{int(rounded):,}"
     return f"{rounded:,.{digits}f}".rstrip("0").rstrip(".")

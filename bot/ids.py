@@ -23,6 +23,7 @@ class ActionId(StrEnum):
     ESCALATION_REOPEN = "escalation_reopen"
     ESCALATE_THIS = "escalate_this"
     ESCALATION_OPEN_AS = "escalation_open_as"
+    ESCALATION_OPEN_ANYWAY = "escalation_open_anyway"
     ESCALATION_SEVERITY = "escalation_severity"
     ESCALATION_CANCEL = "escalation_cancel"
     # standups

@@ -65,5 +65,5 @@ def register(app: App, runtime: Runtime) -> None:
         if first_time:
             return next()
         retry = request.headers.get("x-slack-retry-num", ["?"])[0]
-        log.info("dropping repeated delivery %s of event %s", retry, event_id)
+        log.info("dropping event %s: already handled (Slack retry %s)", event_id, retry)
         return BoltResponse(status=200, body="")

@@ -78,6 +78,12 @@ def seed(session: Session, *, team_id: str, now: datetime, rng: Random) -> None:
         created_by=manager.user_id,
         now=now,
     )
+    # The rotation has run for ROTATING_FOR: the escalation history's pages fall inside or
+    # outside real shifts, as the weekly report's on-call load shows.
+    since = now - ROTATING_FOR
+    schedule.created_at = since
+    for layer in oncall.layers(session, schedule=schedule):
+        layer.created_at = since
     oncall.configure(
         session,
         schedule=schedule,

@@ -406,6 +406,11 @@ def _when(text: str) -> When:
         ) from None
 
 
+# `/oncall override night-leads me now +8h`: the caller, whoever they are.
+SELF = "me"
+_SELF_WORDS = frozenset({"me", "@me", "myself", "@myself"})
+
+
 def _override(rest: str) -> Override:
     words = _joined_moments(rest.split())
     if len(words) != 4:
@@ -415,7 +420,8 @@ def _override(rest: str) -> Override:
             OVERRIDE_USAGE,
         )
     name = schedule_name(words[0], OVERRIDE_USAGE)
-    return Override(name, person(words[1], OVERRIDE_USAGE), _when(words[2]), _when(words[3]))
+    who = SELF if words[1].lower() in _SELF_WORDS else person(words[1], OVERRIDE_USAGE)
+    return Override(name, who, _when(words[2]), _when(words[3]))
 
 
 def _resolve(when: When, tz: tzinfo, now: datetime, *, base: datetime) -> datetime:

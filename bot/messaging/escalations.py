@@ -48,7 +48,7 @@ def sla_text(item: Escalation | escalations.EscalationSummary, *, now: datetime)
     if acknowledged is not None:
         verdict = "late" if acknowledged > due else "in time"
         return f"acked {verdict} ({format_duration(acknowledged - item.created_at)})"
-    if now <= due:
+    if now < due:  # at the deadline itself it is missed: it moves on that very minute
         return f"ack due in {format_duration(due - now)}"
     return f"breached {format_duration(now - due)} ago"
 
@@ -151,6 +151,7 @@ def render_did_you_mean(guess: DidYouMean) -> dict[str, Any]:
         d=guess,
         severity_name=escalations.SEVERITY_NAMES.get(guess.severity or "", ""),
         open_action=ActionId.ESCALATION_OPEN_AS,
+        open_anyway_action=ActionId.ESCALATION_OPEN_ANYWAY,
         open_as_value=open_as_value(guess.severity, guess.summary),
         open_anyway_value=open_as_value(None, guess.text),
     )

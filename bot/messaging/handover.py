@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 from bot.blocks import render
 from bot.errors import NotFoundError
 from bot.ids import ActionId, CallbackId
+from bot.messaging import home
 from bot.messaging.escalations import dm
 from bot.models import OncallHandover
-from bot.services import handover, outbox, workspace
+from bot.services import handover, oncall, outbox, workspace
 from bot.services.handover import DueStep, Step
 
 if TYPE_CHECKING:
@@ -103,7 +104,8 @@ def send_package(
 def announce(
     session: Session, *, schedule: OncallSchedule, row: OncallHandover, now: datetime
 ) -> None:
-    """At the change: the line in the schedule's channel and the user group."""
+    """At the change: the line in the schedule's channel, the user group, and the Home tabs
+    of both people (each shows its person's own shift)."""
     team_id = schedule.team_id
     if schedule.channel_id:
         outbox.enqueue(
@@ -127,18 +129,42 @@ def announce(
             description=f"shift change in {schedule.name}",
         )
     # Slack keeps a user group's members as they are through a gap: it refuses an empty one.
-    if schedule.usergroup_id and row.incoming_user_id:
-        outbox.enqueue(
-            session,
-            team_id=team_id,
-            key=f"usergroup:{team_id}:{schedule.usergroup_id}",
-            method="usergroups.users.update",
-            payload={"usergroup": schedule.usergroup_id, "users": row.incoming_user_id},
-            now=now,
-            recorder=USERGROUP_RECORDER,
-            recorder_arg={"schedule_id": schedule.id, "usergroup_id": schedule.usergroup_id},
-            description=f"user group of {schedule.name}",
-        )
+    if row.incoming_user_id:
+        set_usergroup(session, schedule=schedule, user_id=row.incoming_user_id, now=now)
+    people = [user for user in (row.outgoing_user_id, row.incoming_user_id) if user]
+    home.refresh(session, team_id=team_id, user_ids=people, now=now)
+
+
+def set_usergroup(
+    session: Session, *, schedule: OncallSchedule, user_id: str, now: datetime
+) -> None:
+    """Queue setting the schedule's user group (if it has one) to `user_id`; every update
+    of one group goes out in order, whichever schedule or command queued it."""
+    if not schedule.usergroup_id:
+        return
+    team_id = schedule.team_id
+    outbox.enqueue(
+        session,
+        team_id=team_id,
+        key=f"usergroup:{team_id}:{schedule.usergroup_id}",
+        method="usergroups.users.update",
+        payload={"usergroup": schedule.usergroup_id, "users": user_id},
+        now=now,
+        recorder=USERGROUP_RECORDER,
+        recorder_arg={"schedule_id": schedule.id, "usergroup_id": schedule.usergroup_id},
+        description=f"user group of {schedule.name}",
+    )
+
+
+def usergroup_to_current(
+    session: Session, *, schedule: OncallSchedule, now: datetime
+) -> str | None:
+    """A user group just configured: set at once to whoever is on call now, not at the next
+    change. Returns that person (None: nobody is on call, and the group is left as it is)."""
+    current = oncall.on_call_at(session, schedule=schedule, at=now)
+    if current:
+        set_usergroup(session, schedule=schedule, user_id=current, now=now)
+    return current
 
 
 def remind(session: Session, *, handover_id: int, now: datetime) -> None:
@@ -150,6 +176,8 @@ def remind(session: Session, *, handover_id: int, now: datetime) -> None:
     schedule = handover.get_schedule(session, schedule_id=row.schedule_id)
     if schedule is None or row.incoming_user_id is None or row.acknowledged_at is not None:
         return
+    if oncall.on_call_at(session, schedule=schedule, at=now) != row.incoming_user_id:
+        return  # their shift is already over (an override since, or a short turn): no chase
     dm(
         session,
         team_id=schedule.team_id,

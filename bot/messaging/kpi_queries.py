@@ -119,7 +119,10 @@ def run_saved_query(
         kpi = kpis.find_kpi(session, team_id=team_id, name=kpi_name)
         query = kpi_queries.query_of(session, kpi=kpi)
         if query is None:
-            raise OpsbotError(f"{kpi.name} has no query; set one first.")
+            raise OpsbotError(
+                f"{kpi.name} has no query yet: set one with `opsbot kpi query set {kpi.name} "
+                "--source S --every 1h --file query.sql` or `/kpi query` in Slack."
+            )
         source, sql = query.source, query.sql
     try:
         sources.get(source)

@@ -141,9 +141,16 @@ def delete_schedule(session: Session, *, schedule: OncallSchedule, now: datetime
 
 
 def render_config(
-    schedule: OncallSchedule, *, saved: bool, group_shared_with: Sequence[OncallSchedule] = ()
+    schedule: OncallSchedule,
+    *,
+    saved: bool,
+    group_shared_with: Sequence[OncallSchedule] = (),
+    group_set: bool = False,
+    group_user: str | None = None,
 ) -> dict[str, Any]:
-    """A schedule's settings; `group_shared_with`: other schedules driving its user group."""
+    """A schedule's settings; `group_shared_with`: other schedules driving its user group;
+    `group_set`: the user group was just configured, and set to `group_user`, on call now
+    (None: nobody is, and the group was left as it is)."""
     notice = timedelta(minutes=schedule.notice_minutes)
     return render(
         "messages/oncall_config",
@@ -151,6 +158,8 @@ def render_config(
         saved=saved,
         notice=notice,
         shared_with=[other.name for other in group_shared_with],
+        group_set=group_set,
+        group_user=group_user,
     )
 
 

@@ -6,9 +6,11 @@ A value is doubtful, against the KPI's latest `RECENT` values and its target:
 - negative when the target and every recent value are ≥ 0 (at least one value stored);
 - on a `%` KPI, between 0 and 1 when the target and every recent value are above 1 (a
   fraction typed for a percentage: "did you mean 97.5%?");
-- with at least `MIN_HISTORY` recent values, more than ten times the largest of them (by size),
-  or a positive value less than a tenth of the smallest positive one (0 is not doubted:
-  "no incidents" is a value).
+- with at least `MIN_HISTORY` recent values, more than `FACTOR` (5) times the largest of them
+  (by size), or a positive value less than a fifth of the smallest positive one (0 is not
+  doubted: "no incidents" is a value). A dropped or misplaced decimal separator (`35` for
+  `3,5`) is ten times off, so it is caught, and the value ten or a hundred times smaller or
+  larger that falls among the recent ones is suggested.
 
 Only people are asked: the CSV import, the HTTP API and SQL queries record what they get.
 """
@@ -26,7 +28,8 @@ from bot.services import kpis
 
 RECENT = 30
 MIN_HISTORY = 3
-FACTOR = 10
+FACTOR = 5
+SHIFTS = (0.1, 10, 0.01, 100)  # a decimal separator dropped or misplaced
 
 
 @dataclass(frozen=True)
@@ -50,16 +53,26 @@ def doubt(session: Session, *, kpi: Kpi, value: float) -> Doubt | None:
     )
     known = [*recent, kpi.target]
     if value < 0 and recent and min(known) >= 0:
-        return Doubt("negative", -value if _plausible(-value, recent) else None)
+        return Doubt("negative", -value)
     if kpi.unit == "%" and 0 < value <= 1 and min(known) > 1:
         return Doubt("fraction", round(value * 100, 9))
     if len(recent) >= MIN_HISTORY and not _plausible(value, recent):
-        return Doubt("scale", None)
+        return Doubt("scale", _shifted(value, recent))
+    return None
+
+
+def _shifted(value: float, recent: list[float]) -> float | None:
+    """The value with its decimal separator moved, when that lands among the recent ones."""
+    low, high = min(recent), max(recent)
+    for shift in SHIFTS:
+        candidate = round(value * shift, 9)
+        if low - (high - low) / 2 <= candidate <= high + (high - low) / 2:
+            return candidate
     return None
 
 
 def _plausible(value: float, recent: list[float]) -> bool:
-    """Within a factor of ten of what the KPI has seen (with too little seen, anything)."""
+    """Within a factor of FACTOR of what the KPI has seen (with too little seen, anything)."""
     if len(recent) < MIN_HISTORY:
         return True
     largest = max(abs(v) for v in recent)

@@ -21,6 +21,7 @@ from bot.services.reports import (
     KpiReport,
     MadeFile,
     OncallLoad,
+    PersonLoad,
     Report,
     ReportNames,
     ReportPeriod,
@@ -265,6 +266,7 @@ def _oncall_rows(load: OncallLoad, names: ReportNames) -> Iterator[dict[str, str
         for metric, value, previous in (
             ("pages", figures.pages, figures.previous_pages),
             ("pages_outside_shift", figures.outside_shift, figures.previous_outside_shift),
+            ("pages_off_rotation", figures.off_rotation, figures.previous_off_rotation),
         ):
             yield _row("oncall", item, metric, str(value), "pages", str(previous), person=person)
 
@@ -599,15 +601,24 @@ def _pages(count: int) -> str:
     return f"{count} page" if count == 1 else f"{count} pages"
 
 
+def _load_figures(figures: OncallLoad | PersonLoad, *, outside: str) -> str:
+    """`3 pages, 2 outside …` as the post words it, off rotation only when there is some."""
+    off = figures.off_rotation or figures.previous_off_rotation
+    now = f"{_pages(figures.pages)}, {figures.outside_shift} {outside}"
+    before = f"before: {figures.previous_pages}, {figures.previous_outside_shift} outside"
+    if off:
+        now += f", {figures.off_rotation} off rotation"
+        before += f", {figures.previous_off_rotation} off rotation"
+    return f"{now} ({before})"
+
+
 def _oncall_lines(load: OncallLoad, names: ReportNames) -> list[tuple[str, str]]:
+    legend = "outside: paged while taking turns in an on-call schedule but not on call"
+    if load.off_rotation or load.previous_off_rotation:
+        legend += "; off rotation: paged while in no schedule's rotation"
     lines = [
         ("h2", "On-call load"),
-        (
-            "text",
-            f"{_pages(load.pages)}, {load.outside_shift} outside shift hours "
-            f"(before: {load.previous_pages}, {load.previous_outside_shift} outside); outside: "
-            "paged while not on call in any on-call schedule.",
-        ),
+        ("text", f"{_load_figures(load, outside='outside shift hours')}; {legend}."),
     ]
     if not load.people:
         lines.append(("text", "Nobody was paged in either period."))
@@ -615,8 +626,7 @@ def _oncall_lines(load: OncallLoad, names: ReportNames) -> list[tuple[str, str]]
         lines.append(
             (
                 "text",
-                f"    {names.user(p.user_id)}: {_pages(p.pages)}, {p.outside_shift} outside "
-                f"their shifts (before: {p.previous_pages}, {p.previous_outside_shift} outside)",
+                f"    {names.user(p.user_id)}: {_load_figures(p, outside='outside their shifts')}",
             )
         )
     return lines

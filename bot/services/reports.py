@@ -22,7 +22,16 @@ from sqlalchemy.orm import Session
 
 from bot.errors import ConflictError, NotFoundError
 from bot.formats import day, format_amount, format_number, format_target
-from bot.models import Cadence, Kpi, ReportConfig, ReportFile, ReportRun, SlackUser, Standup
+from bot.models import (
+    Cadence,
+    Kpi,
+    OncallSchedule,
+    ReportConfig,
+    ReportFile,
+    ReportRun,
+    SlackUser,
+    Standup,
+)
 from bot.services import escalations, holidays, kpis, oncall, spc, standups
 from bot.services.due_posts import DuePost, unsent
 from bot.services.ledger import PostKey
@@ -497,14 +506,27 @@ class StandupReport:
 
 @dataclass(frozen=True)
 class PersonLoad:
-    """One person's pages in the period and the one before, and how many of them came at an
-    instant they were not on call in any schedule."""
+    """One person's pages in the period and the one before: how many came while they took
+    turns in a schedule but were not on call (outside their shifts), and how many came while
+    they were in no schedule's rotation at all (before one existed, or never in one)."""
 
     user_id: str
     pages: int
     outside_shift: int
     previous_pages: int
     previous_outside_shift: int
+    off_rotation: int
+    previous_off_rotation: int
+
+
+LOAD_FIGURES = (
+    "pages",
+    "outside_shift",
+    "previous_pages",
+    "previous_outside_shift",
+    "off_rotation",
+    "previous_off_rotation",
+)
 
 
 @dataclass(frozen=True)
@@ -528,6 +550,14 @@ class OncallLoad:
     @property
     def previous_outside_shift(self) -> int:
         return sum(p.previous_outside_shift for p in self.people)
+
+    @property
+    def off_rotation(self) -> int:
+        return sum(p.off_rotation for p in self.people)
+
+    @property
+    def previous_off_rotation(self) -> int:
+        return sum(p.previous_off_rotation for p in self.people)
 
 
 @dataclass(frozen=True)
@@ -734,17 +764,18 @@ def standup_reports(session: Session, *, team_id: str, period: ReportPeriod) -> 
 
 
 def _on_call_spans(
-    session: Session, *, team_id: str, start: datetime, end: datetime
-) -> dict[str, tuple[list[datetime], list[datetime]]] | None:
-    """When each person is on call in any schedule from `start` to `end`: their shifts of
-    every schedule merged into sorted, disjoint spans (starts, ends). One `shifts` answer per
-    schedule; None when the workspace has no schedule."""
-    found = oncall.schedules(session, team_id=team_id)
-    if not found:
-        return None
+    session: Session, *, schedules: Sequence[OncallSchedule], start: datetime, end: datetime
+) -> dict[str, tuple[list[datetime], list[datetime]]]:
+    """When each person is on call in any of `schedules` from `start` to `end`: their shifts
+    merged into sorted, disjoint spans (starts, ends). A schedule counts from when it was
+    created: its rotation arithmetic says nothing about the time before. One `shifts` answer
+    per schedule."""
     by_person: dict[str, list[tuple[datetime, datetime]]] = {}
-    for schedule in found:
-        for shift in oncall.shifts(session, schedule=schedule, start=start, end=end):
+    for schedule in schedules:
+        begin = max(start, schedule.created_at)
+        if begin >= end:
+            continue
+        for shift in oncall.shifts(session, schedule=schedule, start=begin, end=end):
             if shift.user_id is not None:
                 by_person.setdefault(shift.user_id, []).append((shift.starts_at, shift.ends_at))
     spans: dict[str, tuple[list[datetime], list[datetime]]] = {}
@@ -761,26 +792,47 @@ def _on_call_spans(
     return spans
 
 
+def _rotation_joined(
+    session: Session, *, schedules: Sequence[OncallSchedule]
+) -> dict[str, datetime]:
+    """When each person first took turns in a layer of one of `schedules` (the layer's
+    creation: a schedule's first layer is made with it)."""
+    joined: dict[str, datetime] = {}
+    for schedule in schedules:
+        for row in oncall.layers(session, schedule=schedule):
+            for user_id in oncall.layer_spec(row).members:
+                joined[user_id] = min(joined.get(user_id, row.created_at), row.created_at)
+    return joined
+
+
 def oncall_load(session: Session, *, team_id: str, period: ReportPeriod) -> OncallLoad | None:
-    """Pages per person in the period and the one before (`escalations.pages_between`), and
-    how many came at an instant the person was not on call in any schedule. A person in no
-    schedule is never on call, so all their pages count as outside their shifts. None when
-    the workspace has no on-call schedule (the report then has no on-call section)."""
-    start, end = period.previous().starts_at, period.ends_at
-    spans = _on_call_spans(session, team_id=team_id, start=start, end=end)
-    if spans is None:
+    """Pages per person in the period and the one before (`escalations.pages_between`),
+    each counted as on call (in a shift of any schedule, overrides included), outside their
+    shifts (not on call, but taking turns in a layer of a schedule that existed at that
+    instant), or off rotation (in no schedule's layer then: before any schedule existed, or
+    never in one). None when the workspace has no on-call schedule (the report then has no
+    on-call section)."""
+    found = oncall.schedules(session, team_id=team_id)
+    if not found:
         return None
-    # Per person: pages, outside shift, previous pages, previous outside shift.
-    counts: dict[str, list[int]] = {}
+    start, end = period.previous().starts_at, period.ends_at
+    spans = _on_call_spans(session, schedules=found, start=start, end=end)
+    joined = _rotation_joined(session, schedules=found)
+    counts: dict[str, Counter[str]] = {}
     for page in escalations.pages_between(session, team_id=team_id, start=start, end=end):
         starts, ends = spans.get(page.user_id, ([], []))
         index = bisect_right(starts, page.at) - 1
         on_call = index >= 0 and page.at < ends[index]
-        first = 0 if page.at >= period.starts_at else 2
-        row = counts.setdefault(page.user_id, [0, 0, 0, 0])
-        row[first] += 1
-        row[first + 1] += not on_call
-    people = [PersonLoad(user_id, *row) for user_id, row in counts.items()]
+        in_rotation = page.user_id in joined and joined[page.user_id] <= page.at
+        before = "" if page.at >= period.starts_at else "previous_"
+        tally = counts.setdefault(page.user_id, Counter())
+        tally[f"{before}pages"] += 1
+        if not on_call:
+            tally[f"{before}outside_shift" if in_rotation else f"{before}off_rotation"] += 1
+    people = [
+        PersonLoad(user_id, **{name: tally[name] for name in LOAD_FIGURES})
+        for user_id, tally in counts.items()
+    ]
     people.sort(key=lambda p: (-p.pages, -p.outside_shift, -p.previous_pages, p.user_id))
     return OncallLoad(people)
 

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,6 +59,9 @@ class SlackDriver:
         self.team_id = team_id
         self.clock = clock
         self._ids = itertools.count(1)
+        # Event ids are unique across runs, as Slack's are: a console resumed on the same
+        # database must not have its first events taken for retries of the last run's.
+        self._run = secrets.token_hex(4).upper()
 
     # -- the raw request -----------------------------------------------------
     def send(
@@ -139,7 +143,7 @@ class SlackDriver:
             "team_id": team_id or self.team_id,
             "api_app_id": "AOPSBOT",
             "type": "event_callback",
-            "event_id": event_id or self._next("Ev"),
+            "event_id": event_id or self._next(f"Ev{self._run}"),
             "event_time": int(self.clock()),
             "event": event,
             "authorizations": [

@@ -129,6 +129,7 @@ def register(app: App, runtime: Runtime) -> None:
         )
 
     @app.action(ActionId.ESCALATION_OPEN_AS)
+    @app.action(ActionId.ESCALATION_OPEN_ANYWAY)
     def open_as(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         """ "Open as sevN" or "Open anyway" under a "Did you mean …?" reply."""
         ack()

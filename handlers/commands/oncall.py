@@ -4,6 +4,7 @@ timeline is drawn and uploaded by the delivery worker (see `bot.messaging.oncall
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -38,7 +39,7 @@ ADMIN_ONLY: dict[type, str] = {
 }
 OTHERS_OVERRIDE = (
     "Only admins can put someone else on call. You can put yourself in: "
-    "`/oncall override {name} @you now +8h`."
+    "`/oncall override {name} me now +8h`."
 )
 
 
@@ -79,6 +80,8 @@ def register(app: App, runtime: Runtime) -> None:
                 case grammar.Config():
                     reply = _configure(session, parsed, client, team_id=team_id, now=now)
                 case grammar.Override():
+                    if parsed.user_id == grammar.SELF:
+                        parsed = replace(parsed, user_id=user_id)
                     if parsed.user_id != user_id and not is_admin(
                         runtime, session, client, team_id=team_id, user_id=user_id
                     ):
@@ -167,7 +170,12 @@ def _configure(
         notice_minutes=request.notice_minutes,
         now=now,
     )
-    return messages.render_config(schedule, saved=True, group_shared_with=shared_with)
+    if not request.usergroup_id:
+        return messages.render_config(schedule, saved=True, group_shared_with=shared_with)
+    current = handover_messages.usergroup_to_current(session, schedule=schedule, now=now)
+    return messages.render_config(
+        schedule, saved=True, group_shared_with=shared_with, group_set=True, group_user=current
+    )
 
 
 def _usergroups(client: WebClient) -> dict[str, str]:

@@ -34,7 +34,7 @@ def test_the_clock_and_the_data_resume_where_they_were_left(
 
     first = reopen(demo=True, resume=True)
     assert (first.workspace.is_demo, first.workspace.resumed) == (True, False)
-    shown = first.run("/escalate sev2 Dock door 4 stuck", ":advance 2h")
+    shown = first.run(":dm hello", "/escalate sev2 Dock door 4 stuck", ":advance 2h")
     number = re.search(r"ESC-\d+", shown)
     assert number is not None
     assert "It is now Mon 2 Mar 2026 09:30 CST." in shown
@@ -45,6 +45,9 @@ def test_the_clock_and_the_data_resume_where_they_were_left(
     assert (second.workspace.is_demo, second.workspace.resumed) == (True, True)
     assert second.workspace.clock.now() == DEMO_START + timedelta(hours=2)
     assert second.workspace.runtime.settings.opsbot_timezone == "America/Chicago"
+    # The new run's first event is not taken for a repeat of the last run's first one.
+    dm = second.run(":dm sev3 Wrap machine 2 out of film")
+    assert "Wrap machine 2 out of film" in dm and "ESC-" in dm
     assert number.group(0) in second.run("/escalate list")
     # The stand-in remembers what it showed: the escalation's card is updated in place.
     acked = second.run(f"/escalate ack {number.group(0)}")

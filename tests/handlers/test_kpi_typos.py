@@ -126,3 +126,13 @@ def test_ten_times_off_is_asked_about_but_ordinary_values_and_machines_are_not(
             now=clock.now(),
         )
     assert _count(runtime, "pick-rate") == 7
+
+
+def test_a_dropped_decimal_separator_is_asked_about_with_the_value_meant(
+    slack: SlackDriver, runtime: Runtime, clock: ManualClock
+) -> None:
+    slack.command("/kpi", "add dock-to-stock target=4 unit=h better=lower", user=ADMIN)
+    _history(slack, clock, "dock-to-stock", [3.3, 4.5, 3.8, 4.1])
+    asked = slack.command("/kpi", "record dock-to-stock 35", user=MARIA).text()
+    assert "looks unusual" in asked and "Did you mean 3.5 h?" in asked
+    assert _count(runtime, "dock-to-stock") == 4

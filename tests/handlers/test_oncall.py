@@ -134,6 +134,9 @@ def test_admin_commands_and_overrides_of_others_are_for_admins(slack: SlackDrive
         assert "Only workspace admins" in slack.command("/oncall", text, user=MARIA).text()
     someone_else = slack.command("/oncall", "override night <@UJOE> now +2h", user=MARIA).text()
     assert "Only admins can put someone else on call" in someone_else
+    assert "`/oncall override night me now +8h`" in someone_else
+    me = slack.command("/oncall", "override night me +4h +1h", user=MARIA).text()
+    assert "<@UMARIA> is on call in *night* from <!date^" in me  # "me" is the caller
     herself = slack.command("/oncall", "override night <@UMARIA> now +2h", user=MARIA).text()
     assert "<@UMARIA> is on call in *night* from <!date^1772438400^" in herself
     assert "to <!date^1772445600^" in herself  # 10:00 UTC

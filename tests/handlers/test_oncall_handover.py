@@ -210,20 +210,21 @@ def test_two_instances_hand_over_once_and_remind_once(
     joe = [m for m in _dms(fake_slack, JOE) if "has not acknowledged" in message_text(m)]
     assert len(joe) == 1
     assert len(_lines(fake_slack)) == 1
-    assert len(fake_slack.calls_to("usergroups.users.update")) == 1
+    # Once when the group was configured (Joe, on call then), once at the change.
+    assert len(fake_slack.calls_to("usergroups.users.update")) == 2
     assert fake_slack.usergroup_members(GROUP) == [MARIA]
 
 
 def test_a_refused_user_group_is_told_to_the_admin_once_and_not_retried(
     slack: SlackDriver, runtime: Runtime, fake_slack: FakeSlack, clock: ManualClock
 ) -> None:
-    _set_up(slack, fake_slack)
     fake_slack.fail("usergroups.users.update", status=200, error="paid_teams_only", times=10)
+    _set_up(slack, fake_slack)
     for moment in (EVENING, EVENING + timedelta(minutes=5), MORNING, MORNING + timedelta(hours=1)):
         _at(runtime, clock, moment)
     settle(runtime)
     tries = [c for c in fake_slack.calls if c.method == "usergroups.users.update"]
-    assert len(tries) == 2  # once per change, never in a loop
+    assert len(tries) == 3  # once when configured, once per change, never in a loop
     told = [m for m in _dms(fake_slack, ADMIN) if "could not set the user group" in message_text(m)]
     assert len(told) == 1
     assert "User groups need a paid Slack plan." in message_text(told[0])
@@ -238,7 +239,7 @@ def test_a_refused_user_group_is_told_to_the_admin_once_and_not_retried(
     [home] = [c for c in fake_slack.calls_to("views.publish") if c.get("user_id") == ADMIN][-1:]
     shown = ApiCall("view", {"blocks": home["view"]["blocks"]}).blocks_text()
     assert shown.count("user group of night") == 1
-    assert "User groups need a paid Slack plan. (2 times)" in shown
+    assert "User groups need a paid Slack plan. (3 times)" in shown
 
 
 def test_a_gap_is_named_and_downtime_is_made_up_within_the_grace_period(
@@ -380,3 +381,80 @@ def test_a_note_by_the_incoming_person_is_for_whoever_follows_them(
     assert "Starting nights tonight" in message_text(joes)
     assert "Dock 2 light out" in message_text(joes)
     assert "Starting nights tonight" not in message_text(_handovers(fake_slack, MARIA)[0])
+
+
+def test_a_user_group_is_set_at_once_to_whoever_is_on_call_when_configured(
+    slack: SlackDriver, runtime: Runtime, fake_slack: FakeSlack, clock: ManualClock
+) -> None:
+    fake_slack.add_usergroup(GROUP, "night-leads")
+    fake_slack.add_usergroup("S0DAY", "day-leads")
+    slack.command("/oncall", f"create {NIGHT}", user=ADMIN)
+    saved = slack.command(
+        "/oncall", f"config night usergroup=<!subteam^{GROUP}|@night-leads>", user=ADMIN
+    ).text()
+    assert f"<!subteam^{GROUP}> (set now to <@{JOE}>, on call now)" in saved
+    settle(runtime)
+    assert fake_slack.usergroup_members(GROUP) == [JOE]  # not only at 20:00
+
+    # A schedule in a gap (09:00-17:00 only; it is 08:00): the group is left as it is.
+    day = "day <@UMARIA|maria> every=1d handover=09:00 tz=UTC start=2026-03-02 hours=09:00-17:00"
+    slack.command("/oncall", f"create {day}", user=ADMIN)
+    saved = slack.command(
+        "/oncall", "config day usergroup=<!subteam^S0DAY|@day-leads>", user=ADMIN
+    ).text()
+    assert "nobody is on call now: the group stays as it is until the next shift begins" in saved
+    settle(runtime)
+    assert [c["usergroup"] for c in fake_slack.calls_to("usergroups.users.update")] == [GROUP]
+    # Changing only the channel sets nothing again.
+    slack.command("/oncall", f"config night channel=<#{OPS_CHANNEL}|ops>", user=ADMIN)
+    settle(runtime)
+    assert len(fake_slack.calls_to("usergroups.users.update")) == 1
+    # The day shift begins: the group follows.
+    _at(runtime, clock, datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    settle(runtime)
+    assert fake_slack.usergroup_members("S0DAY") == [MARIA]
+
+
+def test_both_home_tabs_show_the_shift_change_when_it_happens(
+    slack: SlackDriver, runtime: Runtime, fake_slack: FakeSlack, clock: ManualClock
+) -> None:
+    _set_up(slack, fake_slack, group=False)
+    for user in (JOE, MARIA):
+        slack.open_home(user=user)
+    settle(runtime)
+
+    def home(user: str) -> str:
+        [last] = [c for c in fake_slack.calls_to("views.publish") if c.get("user_id") == user][-1:]
+        return ApiCall("view", {"blocks": last["view"]["blocks"]}).blocks_text()
+
+    assert f"You are on call: night, until {_stamp(EVENING)}" in home(JOE)
+    assert f"Your next shift: night, {_stamp(EVENING)}" in home(MARIA)
+    before = len(fake_slack.calls_to("views.publish"))
+
+    _at(runtime, clock, EVENING)
+    settle(runtime)
+    assert len(fake_slack.calls_to("views.publish")) == before + 2
+    assert f"Your next shift: night, {_stamp(MORNING)}" in home(JOE)
+    assert f"You are on call: night, until {_stamp(MORNING)}" in home(MARIA)
+
+
+def test_no_reminder_for_a_shift_an_override_already_ended(
+    runtime: Runtime, clock: ManualClock, fake_slack: FakeSlack, slack: SlackDriver
+) -> None:
+    _set_up(slack, fake_slack, group=False)
+    moment = EVENING - timedelta(minutes=20)
+    while moment <= EVENING + timedelta(minutes=10):
+        _at(runtime, clock, moment)
+        moment += timedelta(minutes=5)
+    settle(runtime)
+    assert len(_handovers(fake_slack, MARIA)) == 1  # Maria takes over at 20:00
+    # At 20:10 Joe stays on instead: Maria's shift is over before anyone would chase her.
+    taken = slack.command("/oncall", "override night <@UJOE|joe> now +8h", user=ADMIN).text()
+    assert "is on call in *night*" in taken
+    while moment <= EVENING + timedelta(minutes=50):
+        _at(runtime, clock, moment)
+        moment += timedelta(minutes=5)
+    settle(runtime)
+    reminders = [m for m in _handovers(fake_slack, MARIA) if "not acknowledged" in message_text(m)]
+    assert reminders == []
+    assert not [m for m in _dms(fake_slack, JOE) if "has not acknowledged" in message_text(m)]

@@ -480,9 +480,14 @@ def test_unknown_calendars_get_a_friendly_error() -> None:
 
 
 ANA = "UANA"
+KIM = "UKIM"
 # Maria is on call 08:00-20:00 and Joe 20:00-08:00 in Berlin, every day from Mon 16 March
 # 08:00 (turns follow the wall clock, so Joe's night into Sunday 29 March is 11 hours).
 LEADS = oncall.LayerSpec((MARIA, JOE), timedelta(hours=12), time(8), date(2026, 3, 16))
+# Kim covers the yard 08:00-12:00 every day, in a schedule made on Wed 25 March at 09:00.
+YARD = oncall.LayerSpec(
+    (KIM,), timedelta(days=1), time(8), date(2026, 3, 16), hours=(time(8), time(12))
+)
 
 
 def page(session: Session, *, team_id: str = TEAM, user_id: str, at: datetime) -> int:
@@ -532,7 +537,16 @@ def seed_oncall(db: Database) -> None:
             session, team_id=TEAM, number=covered, user_id=MARIA, assignee_id=ANA,
             now=local(week[2], 11, 10),
         )  # fmt: skip
-        page(session, user_id=ADMIN, at=local(week[3], 9))  # in no schedule: outside
+        page(session, user_id=ADMIN, at=local(week[3], 9))  # in no schedule: off rotation
+        # Kim's rotation says 08:00-12:00 from the 16th, but her schedule only exists from
+        # Wednesday: Tuesday's page was off rotation, not outside her shift.
+        oncall.create_schedule(
+            session, team_id=TEAM, name="yard", tz=BERLIN, layer=YARD, created_by=ADMIN,
+            now=local(week[2], 9),
+        )  # fmt: skip
+        page(session, user_id=KIM, at=local(week[1], 10))  # off rotation
+        page(session, user_id=KIM, at=local(week[4], 10))  # her shift
+        page(session, user_id=KIM, at=local(week[4], 15))  # outside
         page(session, user_id=JOE, at=local(week[6], 7, 30))  # CEST, still his night
         page(session, user_id=JOE, at=local(week[6], 8, 30))  # Maria's day: outside
         # A cancelled escalation's page does not count, as cancelled ones are not in stats.
@@ -546,7 +560,13 @@ def seed_oncall(db: Database) -> None:
 
 
 ONCALL_NAMES = reports.ReportNames(
-    users={MARIA: "Maria Lopez", JOE: "Joe Sato", ANA: "Ana Diaz", ADMIN: "Sam Admin"}
+    users={
+        MARIA: "Maria Lopez",
+        JOE: "Joe Sato",
+        ANA: "Ana Diaz",
+        ADMIN: "Sam Admin",
+        KIM: "Kim Park",
+    }
 )
 
 
@@ -556,26 +576,42 @@ def test_oncall_load_counts_pages_outside_shifts_in_the_post_csv_and_pdf(db: Dat
 
     load = report.oncall
     assert load is not None
-    # (person, pages, outside, pages before, outside before), most pages first.
+    # (person, pages, outside, off rotation, and the same before), most pages first.
     assert [
-        (p.user_id, p.pages, p.outside_shift, p.previous_pages, p.previous_outside_shift)
+        (
+            p.user_id,
+            (p.pages, p.outside_shift, p.off_rotation),
+            (p.previous_pages, p.previous_outside_shift, p.previous_off_rotation),
+        )
         for p in load.people
     ] == [
-        (MARIA, 3, 2, 2, 1),
-        (JOE, 3, 1, 1, 0),
-        (ADMIN, 1, 1, 0, 0),
-        (ANA, 1, 0, 0, 0),
+        (MARIA, (3, 2, 0), (2, 1, 0)),
+        (JOE, (3, 1, 0), (1, 0, 0)),
+        (KIM, (3, 1, 1), (0, 0, 0)),
+        (ADMIN, (1, 0, 1), (0, 0, 0)),
+        (ANA, (1, 0, 0), (0, 0, 0)),
     ]
-    assert (load.pages, load.outside_shift) == (8, 4)
-    assert (load.previous_pages, load.previous_outside_shift) == (3, 1)
+    assert (load.pages, load.outside_shift, load.off_rotation) == (11, 4, 2)
+    assert (load.previous_pages, load.previous_outside_shift, load.previous_off_rotation) == (
+        3,
+        1,
+        0,
+    )
     assert not report.is_empty  # pages alone are something to report
 
     message = render("messages/report", report=report, preview=False)
     shown = ApiCall("post", message).blocks_text()
-    assert "*:pager: On-call load* · 8 pages, 4 outside shift hours (_before_ 3, 1 outside)" in (
-        shown
-    )
+    assert (
+        "*:pager: On-call load* · 11 pages, 4 outside shift hours, 2 off rotation "
+        "(_before_ 3, 1 outside, 0 off rotation)"
+    ) in shown
+    assert "_off rotation_: paged while in no schedule's rotation" in shown
     assert f"<@{MARIA}> · 3 pages, 2 outside their shifts (_before_ 2, 1 outside)" in shown
+    assert (
+        f"<@{KIM}> · 3 pages, 1 outside their shifts, 1 off rotation "
+        "(_before_ 0, 0 outside, 0 off rotation)"
+    ) in shown
+    assert f"<@{ADMIN}> · 1 page, 0 outside their shifts, 1 off rotation" in shown
     assert f"<@{ANA}> · 1 page, 0 outside their shifts (_before_ 0, 0 outside)" in shown
     assert shown.index(f"<@{MARIA}> · 3") < shown.index(f"<@{JOE}> · 3")
 
@@ -584,8 +620,8 @@ def test_oncall_load_counts_pages_outside_shifts_in_the_post_csv_and_pdf(db: Dat
     rows = {key[1:]: row for key, row in figures.items() if key[0] == "oncall"}
     assert set(rows) == {
         (item, metric)
-        for item in ("all", "Maria Lopez", "Joe Sato", "Sam Admin", "Ana Diaz")
-        for metric in ("pages", "pages_outside_shift")
+        for item in ("all", "Maria Lopez", "Joe Sato", "Kim Park", "Sam Admin", "Ana Diaz")
+        for metric in ("pages", "pages_outside_shift", "pages_off_rotation")
     }
     maria = rows[("Maria Lopez", "pages_outside_shift")]
     assert (maria["person"], maria["value"], maria["unit"], maria["previous_period_value"]) == (
@@ -597,11 +633,13 @@ def test_oncall_load_counts_pages_outside_shifts_in_the_post_csv_and_pdf(db: Dat
     everyone = rows[("all", "pages")]
     assert (everyone["person"], everyone["value"], everyone["previous_period_value"]) == (
         "",
-        "8",
+        "11",
         "3",
     )
+    assert rows[("all", "pages_off_rotation")]["value"] == "2"
+    assert rows[("Kim Park", "pages_off_rotation")]["value"] == "1"
     # The CSV read back gives the post's figures.
-    for item, user in (("Maria Lopez", MARIA), ("Joe Sato", JOE), ("Sam Admin", ADMIN)):
+    for item, user in (("Maria Lopez", MARIA), ("Joe Sato", JOE), ("Ana Diaz", ANA)):
         pages, outside = rows[(item, "pages")], rows[(item, "pages_outside_shift")]
         assert (
             f"<@{user}> · {pages['value']} page{'s' if pages['value'] != '1' else ''}, "
@@ -613,7 +651,7 @@ def test_oncall_load_counts_pages_outside_shifts_in_the_post_csv_and_pdf(db: Dat
         page.extract_text() for page in PdfReader(io.BytesIO(files["pdf"].content)).pages
     )
     assert "On-call load" in text
-    assert "8 pages, 4 outside shift hours (before: 3, 1 outside)" in text
+    assert "11 pages, 4 outside shift hours, 2 off rotation (before: 3, 1 outside, 0 off" in text
     assert "@Maria Lopez: 3 pages, 2 outside their shifts (before: 2, 1 outside)" in text
     assert "@Ana Diaz: 1 page, 0 outside their shifts" in text
     assert MARIA not in text and ANA not in text
@@ -654,5 +692,6 @@ def test_a_schedule_and_nobody_paged_or_many_paged_fit_one_message(db: Database)
     message = render("messages/report", report=build(db), preview=False)
     assert len(message["blocks"]) <= MAX_MESSAGE_BLOCKS
     shown = ApiCall("post", message).blocks_text()
-    assert "25 pages, 25 outside shift hours" in shown
+    # Nobody paged takes turns in the schedule: none of it is "outside shift hours".
+    assert "25 pages, 0 outside shift hours, 25 off rotation" in shown
     assert "… and 15 more people paged: the CSV and the PDF in the thread have them all." in shown

@@ -85,3 +85,12 @@ def test_the_checks_catch_what_they_are_for() -> None:
 
 def test_a_duration_is_written_by_its_filter() -> None:
     assert _render("{{ d|duration }}", d=timedelta(hours=4)) == "4h"
+
+
+def test_numbers_round_half_up_as_written_not_as_stored_in_binary() -> None:
+    from bot.formats import format_amount, format_number
+
+    assert format_amount(0.975, "%") == "0.98%"  # 0.975 is 0.97499… in binary
+    assert format_number(2.675) == "2.68"
+    assert format_number(-0.004) == "0"
+    assert format_number(float("inf")) == "inf"

@@ -79,7 +79,7 @@ def test_every_standup_message_and_view_renders() -> None:
     prompt = render(
         "messages/standup_prompt",
         reminder=True,
-        standups=[standup] * 3,
+        standups=[SimpleNamespace(id=n, channel_id=f"C{n}") for n in (7, 8, 9)],
         local_date=DAY,
         action_id=ActionId.STANDUP_OPEN,
     )
@@ -87,7 +87,7 @@ def test_every_standup_message_and_view_renders() -> None:
     render(
         "messages/standup_prompt",
         reminder=False,
-        standups=[standup] * 2,
+        standups=[SimpleNamespace(id=n, channel_id=f"C{n}") for n in (7, 8)],
         local_date=None,
         action_id=ActionId.STANDUP_OPEN,
     )
