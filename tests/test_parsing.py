@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -133,7 +134,9 @@ def test_a_written_number_reads_back(value: float, unit: str) -> None:
     with exactly one thousands group, which the refusal says how to write."""
     written = format_amount(value, unit)
     shown = float(written.removesuffix(unit).replace(",", ""))
-    assert shown == pytest.approx(round(value, 2), abs=1e-9)
+    # Rounded half up as written (1.125 → 1.13), not as Python's round() does (1.12).
+    half_up = Decimal(repr(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert shown == pytest.approx(float(half_up), abs=1e-9)
     try:
         assert parse_number(written, unit) == shown
     except NumberError as refused:
