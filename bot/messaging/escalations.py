@@ -313,6 +313,10 @@ def escalation_part(
             # assignee (chosen when opening, or reassigned to) is paged as such, not as a level.
             assignee = event.kind == EventKind.ASSIGNED or not event.level
             context["level"] = 0 if assignee else event.level
+            chain = escalations.load_config(session, team_id=escalation.team_id).chain_for(
+                escalation.severity
+            )
+            context["last_level"] = not assignee and event.level >= len(chain)
             return render("messages/escalation_page", e=context, actions=ActionId)
         template = "messages/escalation_event" if part == "line" else "messages/escalation_update"
         return render(template, e=context, event=event_context(event))

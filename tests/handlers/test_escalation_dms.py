@@ -13,7 +13,7 @@ from bot.models import Escalation
 from bot.runtime import Runtime
 from bot.standin.driver import SlackDriver, form_values
 from bot.standin.server import ApiCall, FakeSlack
-from tests.conftest import MARIA, TEAM
+from tests.conftest import JOE, MARIA, TEAM
 from tests.handlers.test_escalate import configure, dms_to, wait_for_post
 
 PHOTO = {"id": "F0SEAL", "name": "seal.jpg", "title": "seal.jpg", "mimetype": "image/jpeg"}
@@ -148,3 +148,17 @@ def test_escalate_this_opens_the_form_pre_filled_and_nothing_else(
     assert [(number, summary) for number, summary, _ in opened(runtime)] == [
         (1, "Dock 5 leveller grinding")
     ]
+
+
+def test_the_last_level_is_not_told_it_goes_to_a_next_level(
+    slack: SlackDriver, runtime: Runtime, fake_slack: FakeSlack
+) -> None:
+    configure(runtime, chain=(JOE, MARIA))
+    slack.command("/escalate", "sev2 Dock door 4 stuck open", user="UREPORTER")
+    [first] = [t for t in dms_to(fake_slack, JOE) if "You are on call" in t]
+    assert "or it goes to the next level" in first
+    configure(runtime, chain=(JOE,))
+    slack.command("/escalate", "sev2 Dock door 5 stuck open", user="UREPORTER")
+    pages = [t for t in dms_to(fake_slack, JOE) if "You are on call" in t]
+    assert "you are the last level, so after that the channel is reminded" in pages[-1]
+    assert "next level" not in pages[-1]
