@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.blocks import render
 from bot.errors import NotFoundError
 from bot.ids import ActionId
+from bot.messaging.replies import reply_key, respond_privately
 from bot.models import Kpi
 from bot.services import kpi_lookups, kpi_plausibility, kpi_queries, kpis, outbox
 from bot.services.kpi_chart import ChartSpan, chart_png
@@ -37,7 +38,6 @@ CHART_MAKER = "kpi-chart"
 LOOKUP_CHART_RECORDER = "kpi-lookup-chart"
 SHARE_RECORDER = "kpi-share"
 # Slack accepts posts to an interaction's response_url for 30 minutes.
-RESPONSE_URL_LIFETIME = timedelta(minutes=30)
 # What a channel Opsbot cannot post in means for the person who pressed Share.
 SHARE_REFUSALS = {
     "not_in_channel": "I am not a member of it. Invite me with `/invite @Opsbot`, then press "
@@ -51,11 +51,6 @@ SHARE_REFUSALS = {
 
 def _channel_key(team_id: str, channel: str) -> str:
     return f"channel:{team_id}:{channel}"
-
-
-def _reply_key(team_id: str, user_id: str) -> str:
-    """The caller's private replies: an upload and the reply that shows it go in order."""
-    return f"reply:{team_id}:{user_id}"
 
 
 def queue_chart(
@@ -244,7 +239,7 @@ def queue_lookup_chart(
     outbox.enqueue(
         session,
         team_id=detail.kpi.team_id,
-        key=_reply_key(detail.kpi.team_id, lookup.user_id),
+        key=reply_key(detail.kpi.team_id, lookup.user_id),
         method="files.upload",
         payload={
             "$make": {
@@ -261,39 +256,6 @@ def queue_lookup_chart(
         recorder=LOOKUP_CHART_RECORDER,
         recorder_arg={**lookup.arg(), "response_url": response_url},
         description=f"chart of {detail.kpi.name} for a lookup",
-    )
-
-
-def _respond(
-    session: Session,
-    *,
-    team_id: str,
-    lookup: Lookup,
-    response_url: str,
-    message: dict[str, Any],
-    replace_original: bool,
-    issued_at: datetime,
-    now: datetime,
-    description: str,
-) -> None:
-    """Queue a private answer through the response_url Slack `issued_at` that moment, while
-    it is valid (an upload or post that took longer has nobody waiting for it)."""
-    if now - issued_at >= RESPONSE_URL_LIFETIME:
-        log.info("the response_url for the %s expired; not sent", description)
-        return
-    outbox.enqueue(
-        session,
-        team_id=team_id,
-        key=_reply_key(team_id, lookup.user_id),
-        method="response_url",
-        payload={
-            "response_url": response_url,
-            "response_type": "ephemeral",
-            "replace_original": replace_original,
-            **message,
-        },
-        now=now,
-        description=description,
     )
 
 
@@ -317,10 +279,10 @@ def record_lookup_chart(session: Session, arg: dict[str, Any], outcome: Outcome)
     if detail is None:
         return
     shown = replace(lookup, file_id=outcome.ts if outcome.ok else None)
-    _respond(
+    respond_privately(
         session,
         team_id=detail.kpi.team_id,
-        lookup=shown,
+        user_id=shown.user_id,
         response_url=arg["response_url"],
         message=lookup_reply(
             session,
@@ -407,10 +369,10 @@ def record_share(session: Session, arg: dict[str, Any], outcome: Outcome) -> Non
             refusal=refusal,
             reason=outbox.reason_for(error),
         )
-    _respond(
+    respond_privately(
         session,
         team_id=detail.kpi.team_id,
-        lookup=lookup,
+        user_id=lookup.user_id,
         response_url=arg["response_url"],
         message=message,
         replace_original=outcome.ok,

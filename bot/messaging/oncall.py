@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.blocks import render
 from bot.errors import NotFoundError
 from bot.ids import ActionId
+from bot.messaging.replies import reply_key, respond_privately
 from bot.models import OncallOverride, OncallSchedule
 from bot.services import escalations, oncall, oncall_chart, outbox, rotation, workspace
 from bot.services.schedule import describe_days
@@ -37,12 +38,6 @@ GAPS_NAMED = 8
 SHIFTS_PER_SECTION = 10
 SHIFT_SECTIONS = 4
 OVERRIDES_SHOWN = 20
-RESPONSE_URL_LIFETIME = timedelta(minutes=30)
-
-
-def _reply_key(team_id: str, user_id: str) -> str:
-    """The caller's private replies: an upload and the reply that shows it go in order."""
-    return f"reply:{team_id}:{user_id}"
 
 
 def layer_context(spec: oncall.LayerSpec, *, position: int, tz: str) -> dict[str, Any]:
@@ -294,7 +289,7 @@ def answer_show(
     outbox.enqueue(
         session,
         team_id=schedule.team_id,
-        key=_reply_key(schedule.team_id, showing.user_id),
+        key=reply_key(schedule.team_id, showing.user_id),
         method="files.upload",
         payload={
             "$make": {
@@ -338,38 +333,6 @@ def timeline_upload(
     return {"file": png, "filename": filename, "title": title}
 
 
-def _respond(
-    session: Session,
-    *,
-    team_id: str,
-    user_id: str,
-    response_url: str,
-    message: dict[str, Any],
-    replace_original: bool,
-    issued_at: datetime,
-    now: datetime,
-    description: str,
-) -> None:
-    """Queue a private answer through a response_url while Slack still accepts it."""
-    if now - issued_at >= RESPONSE_URL_LIFETIME:
-        log.info("the response_url for the %s expired; not sent", description)
-        return
-    outbox.enqueue(
-        session,
-        team_id=team_id,
-        key=_reply_key(team_id, user_id),
-        method="response_url",
-        payload={
-            "response_url": response_url,
-            "response_type": "ephemeral",
-            "replace_original": replace_original,
-            **message,
-        },
-        now=now,
-        description=description,
-    )
-
-
 def record_timeline(session: Session, arg: dict[str, Any], outcome: Outcome) -> None:
     """Recorder of the timeline's upload: the caller's reply shows it (or says it failed)."""
     showing = Showing.of_arg(arg)
@@ -377,7 +340,7 @@ def record_timeline(session: Session, arg: dict[str, Any], outcome: Outcome) -> 
     if schedule is None:
         return
     shown = replace(showing, file_id=outcome.ts if outcome.ok else None)
-    _respond(
+    respond_privately(
         session,
         team_id=schedule.team_id,
         user_id=showing.user_id,
@@ -448,7 +411,7 @@ def record_share(session: Session, arg: dict[str, Any], outcome: Outcome) -> Non
         channel=showing.channel,
         reason=outbox.reason_for(outcome.error),
     )
-    _respond(
+    respond_privately(
         session,
         team_id=schedule.team_id,
         user_id=showing.user_id,
